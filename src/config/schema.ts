@@ -1,0 +1,133 @@
+/**
+ * The configuration file's schema: types, defaults and validation in one place.
+ * Key names and shapes follow Synapse's where Synapse has the same setting, so operators feel at home;
+ * config.example.yaml documents every key. Objects are strict: an unknown key is a mistake, not a no-op.
+ */
+import { z } from 'zod';
+import { parseByteSize, parseDuration } from './byte-size.ts';
+
+const byteSize = z
+  .union([z.number(), z.string()])
+  .transform((value, ctx) => {
+    const bytes = parseByteSize(value);
+    if (bytes === undefined) {
+      ctx.addIssue({ code: 'custom', message: `expected a size such as 50M, 512K or a number of bytes, got ${JSON.stringify(value)}` });
+      return z.NEVER;
+    }
+    return bytes;
+  });
+
+const duration = z
+  .union([z.number(), z.string()])
+  .transform((value, ctx) => {
+    const ms = parseDuration(value);
+    if (ms === undefined) {
+      ctx.addIssue({ code: 'custom', message: `expected a duration such as 1d, 12h, 30m or a number of milliseconds, got ${JSON.stringify(value)}` });
+      return z.NEVER;
+    }
+    return ms;
+  });
+
+export const resourceNames = ['client', 'federation', 'keys', 'media', 'metrics'] as const;
+export type ResourceName = (typeof resourceNames)[number];
+
+const listener = z.strictObject({
+  port: z.number().int().min(0).max(65535),
+  bind_addresses: z.array(z.union([z.ipv4(), z.ipv6()])).min(1).default(['::1', '127.0.0.1']),
+  type: z.literal('http').default('http'),
+  tls: z.boolean().default(false),
+  /** Trust X-Forwarded-For / X-Forwarded-Proto from a reverse proxy in front of this listener. */
+  x_forwarded: z.boolean().default(false),
+  resources: z.array(z.strictObject({ names: z.array(z.enum(resourceNames)).min(1) })).min(1),
+});
+
+/** Synapse's rate limit shape: a sustained rate and how many actions may come at once. */
+const rateLimit = (perSecond: number, burstCount: number) =>
+  z.strictObject({ per_second: z.number().positive(), burst_count: z.number().int().positive() }).default({ per_second: perSecond, burst_count: burstCount });
+
+const database = z.discriminatedUnion('engine', [
+  z.strictObject({ engine: z.literal('sqlite'), path: z.string().min(1) }),
+  z.strictObject({ engine: z.literal('postgres'), url: z.string().regex(/^postgres(ql)?:\/\//, 'expected a postgres:// or postgresql:// URL') }),
+]);
+
+const ipRange = z.union([z.cidrv4(), z.cidrv6(), z.ipv4(), z.ipv6()], { error: 'expected an IP address or CIDR range such as 10.0.0.0/8' });
+
+const serverName = z
+  .string()
+  .min(1)
+  .max(255)
+  // Appendices "Server Name": a DNS name, IPv4 literal or bracketed IPv6 literal, with an optional port.
+  .regex(/^(?:\[[0-9A-Fa-f:.]{2,45}\]|[0-9A-Za-z.-]{1,255})(?::\d{1,5})?$/, 'expected a server name such as example.com, example.com:8448 or [::1]:8448');
+
+export const configSchema = z
+  .strictObject({
+    server_name: serverName,
+    public_baseurl: z.url({ protocol: /^https?$/, error: 'expected an http(s) URL such as https://matrix.example.com/' }).optional(),
+    listeners: z
+      .array(listener)
+      .min(1)
+      .default([{ port: 8008, bind_addresses: ['::1', '127.0.0.1'], type: 'http', tls: false, x_forwarded: false, resources: [{ names: ['client', 'federation'] }] }]),
+    tls_certificate_path: z.string().min(1).optional(),
+    tls_private_key_path: z.string().min(1).optional(),
+    signing_key_path: z.string().min(1).default('data/signing.key'),
+    old_signing_keys: z.record(z.string().regex(/^ed25519:[a-zA-Z0-9_]+$/, 'expected a key id such as ed25519:a_AbCd'), z.strictObject({ key: z.string().min(1), expired_ts: z.number().int().nonnegative() })).default({}),
+    key_refresh_interval: duration.default(86_400_000),
+    media_store_path: z.string().min(1).default('data/media_store'),
+    database: database.default({ engine: 'sqlite', path: 'data/homeserver.db' }),
+    enable_registration: z.boolean().default(false),
+    registration_shared_secret: z.string().min(1).optional(),
+    registration_requires_token: z.boolean().default(false),
+    // Token lifetimes (Synapse's names); null means the token does not expire.
+    refreshable_access_token_lifetime: duration.nullable().default(300_000),
+    refresh_token_lifetime: duration.nullable().default(null),
+    nonrefreshable_access_token_lifetime: duration.nullable().default(null),
+    federation_verify_certificates: z.boolean().default(true),
+    max_upload_size: byteSize.default(50 * 1024 ** 2),
+    max_json_body_size: byteSize.default(10 * 1024 ** 2),
+    serve_server_wellknown: z.boolean().default(false),
+    extra_well_known_client_content: z.record(z.string(), z.unknown()).default({}),
+    ip_range_blacklist: z.array(ipRange).optional(),
+    ip_range_whitelist: z.array(ipRange).default([]),
+    default_room_version: z.string().min(1).default('12'),
+    turn_uris: z.array(z.string().regex(/^turns?:/, 'expected a turn: or turns: URI')).default([]),
+    turn_shared_secret: z.string().min(1).optional(),
+    turn_user_lifetime: duration.default(3_600_000),
+    // Rate limits (Synapse's defaults): exceeding one is answered with 429 M_LIMIT_EXCEEDED.
+    rc_message: rateLimit(0.2, 10),
+    rc_registration: rateLimit(0.17, 3),
+    rc_login: z
+      .strictObject({ address: rateLimit(0.003, 5), account: rateLimit(0.003, 5), failed_attempts: rateLimit(0.17, 3) })
+      .default({ address: { per_second: 0.003, burst_count: 5 }, account: { per_second: 0.003, burst_count: 5 }, failed_attempts: { per_second: 0.17, burst_count: 3 } }),
+    rc_joins: z.strictObject({ local: rateLimit(0.1, 10) }).default({ local: { per_second: 0.1, burst_count: 10 } }),
+    rc_invites: z.strictObject({ per_user: rateLimit(0.003, 5) }).default({ per_user: { per_second: 0.003, burst_count: 5 } }),
+    log_level: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal']).default('info'),
+    log_format: z.enum(['auto', 'pretty', 'json']).default('auto'),
+  })
+  .superRefine((config, ctx) => {
+    config.listeners.forEach((l, i) => {
+      if (!l.tls) return;
+      for (const key of ['tls_certificate_path', 'tls_private_key_path'] as const) {
+        if (!config[key]) ctx.addIssue({ code: 'custom', path: [key], message: `is required because listeners[${i}] has tls: true` });
+      }
+    });
+  });
+
+/** Synapse's default deny list for outbound requests: private, loopback, link-local and reserved ranges. */
+export const defaultIpRangeBlacklist = [
+  '127.0.0.0/8', '10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16', '100.64.0.0/10', '192.0.0.0/24', '169.254.0.0/16',
+  '192.88.99.0/24', '198.18.0.0/15', '192.0.2.0/24', '198.51.100.0/24', '203.0.113.0/24', '224.0.0.0/4',
+  '::1/128', 'fe80::/10', 'fc00::/7', '2001:db8::/32', 'ff00::/8', 'fec0::/10',
+];
+
+export type ConfigInput = z.input<typeof configSchema>;
+type ParsedConfig = z.output<typeof configSchema>;
+
+/** The validated configuration, with paths made absolute and derived defaults filled in. */
+export type Config = Omit<ParsedConfig, 'public_baseurl' | 'ip_range_blacklist'> & {
+  public_baseurl: string;
+  ip_range_blacklist: string[];
+  /** The file this configuration was read from (absent when built in memory, e.g. by tests). */
+  config_path?: string;
+};
+export type ListenerConfig = Config['listeners'][number];
+export type DatabaseConfig = Config['database'];
