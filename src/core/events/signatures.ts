@@ -1,0 +1,23 @@
+/**
+ * Event signatures (server-server-api "Signing events" and "Validating hashes and signatures on
+ * received events"): an event is signed in its redacted form, so the signature still verifies after a
+ * redaction, while the content hash it covers pins down the full content.
+ */
+import type { JsonObject } from '../canonical-json.ts';
+import { signJson, verifyJsonSignature, type Signatures } from '../crypto/sign-json.ts';
+import type { SigningKey } from '../crypto/signing-key.ts';
+import type { RoomVersionRules } from '../room-versions/room-version-rules.ts';
+import { computeContentHash } from './hashes.ts';
+import { redactEvent } from './redact.ts';
+
+/** A copy of `pdu` with its content hash set and `signingName`'s signature added to any already there. */
+export function hashAndSignEvent(pdu: JsonObject, rules: RoomVersionRules, signingName: string, key: SigningKey): JsonObject & { signatures: Signatures } {
+  const hashed = { ...pdu, hashes: { sha256: computeContentHash(pdu) } };
+  const { signatures } = signJson(redactEvent(hashed, rules), signingName, key);
+  return { ...hashed, signatures };
+}
+
+/** Whether `pdu` carries a valid signature by `signingName` with `keyId`, checked over its redacted form. */
+export function verifyEventSignature(pdu: JsonObject, rules: RoomVersionRules, signingName: string, keyId: string, publicKeyBase64: string): boolean {
+  return verifyJsonSignature(redactEvent(pdu, rules), signingName, keyId, publicKeyBase64);
+}
