@@ -1,0 +1,42 @@
+/**
+ * The schema history, oldest first. Both engines run the same migrations; append only, never edit
+ * a migration that has shipped.
+ */
+import type { Knex } from 'knex';
+import * as localSigningKeys from './0001-local-signing-keys.ts';
+import * as accounts from './0002-accounts.ts';
+import * as profiles from './0003-profiles.ts';
+import * as filters from './0004-filters.ts';
+import * as accountData from './0005-account-data.ts';
+import * as pushRules from './0006-push-rules.ts';
+import * as e2eeKeys from './0007-e2ee-keys.ts';
+import * as crossSigning from './0008-cross-signing.ts';
+import * as keyBackup from './0009-key-backup.ts';
+import * as toDevice from './0010-to-device.ts';
+import * as rooms from './0011-rooms.ts';
+import * as receipts from './0012-receipts.ts';
+import * as refreshAndRegistrationTokens from './0013-refresh-and-registration-tokens.ts';
+import * as pushers from './0014-pushers.ts';
+
+export interface Migration {
+  name: string;
+  up(db: Knex): Promise<void>;
+  down(db: Knex): Promise<void>;
+}
+
+export const migrations: Migration[] = [
+  { name: '0001-local-signing-keys', ...localSigningKeys },
+  { name: '0002-accounts', ...accounts },
+  { name: '0003-profiles', ...profiles },
+  { name: '0004-filters', ...filters },
+  { name: '0005-account-data', ...accountData },
+  { name: '0006-push-rules', ...pushRules },
+  { name: '0007-e2ee-keys', ...e2eeKeys },
+  { name: '0008-cross-signing', ...crossSigning },
+  { name: '0009-key-backup', ...keyBackup },
+  { name: '0010-to-device', ...toDevice },
+  { name: '0011-rooms', ...rooms },
+  { name: '0012-receipts', ...receipts },
+  { name: '0013-refresh-and-registration-tokens', ...refreshAndRegistrationTokens },
+  { name: '0014-pushers', ...pushers },
+];

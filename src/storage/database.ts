@@ -1,0 +1,48 @@
+/**
+ * Opens the database: the embedded SQLite default or PostgreSQL, behind one knex interface so the rest
+ * of storage/ writes each query once.
+ */
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import knex, { type Knex } from 'knex';
+import pg from 'pg';
+
+export type Database = Knex;
+export type DatabaseOptions = { engine: 'sqlite'; path: string } | { engine: 'postgres'; url: string };
+export type DatabaseEngine = DatabaseOptions['engine'];
+
+// Our 64-bit columns hold timestamps and stream positions, all far below 2^53: read them as numbers.
+pg.types.setTypeParser(pg.types.builtins.INT8, Number);
+
+export function openDatabase(config: DatabaseOptions): Database {
+  if (config.engine === 'postgres') {
+    return knex({ client: 'pg', connection: config.url, pool: { min: 0, max: 10 } });
+  }
+  mkdirSync(dirname(config.path), { recursive: true });
+  return knex({
+    client: 'better-sqlite3',
+    connection: { filename: config.path },
+    useNullAsDefault: true,
+    // better-sqlite3 is synchronous: one connection serialises access without lock contention.
+    pool: {
+      min: 1,
+      max: 1,
+      afterCreate(connection: { pragma(sql: string): unknown }, done: (error: Error | null, connection: unknown) => void) {
+        try {
+          // WAL lets readers run beside the writer; FULL sync keeps every acknowledged commit across a power cut.
+          connection.pragma('journal_mode = WAL');
+          connection.pragma('synchronous = FULL');
+          connection.pragma('foreign_keys = ON');
+          connection.pragma('busy_timeout = 5000');
+          done(null, connection);
+        } catch (error) {
+          done(error as Error, connection);
+        }
+      },
+    },
+  });
+}
+
+export function engineOf(db: Database): DatabaseEngine {
+  return db.client.config.client === 'pg' ? 'postgres' : 'sqlite';
+}

@@ -1,0 +1,289 @@
+/** Rooms, their events with DAG edges, forward extremities and materialised current state. */
+import type { Database } from '../database.ts';
+
+export interface RoomRecord {
+  roomId: string;
+  roomVersion: string;
+  creator: string | null;
+  isPublic: boolean;
+  createdTs: number;
+  currentStateGroup: number | null;
+}
+
+export interface StoredEvent {
+  eventId: string;
+  roomId: string;
+  type: string;
+  stateKey: string | null;
+  sender: string;
+  depth: number;
+  originServerTs: number;
+  /** Position on the events stream; null for outliers, which are not part of the timeline. */
+  streamPosition: number | null;
+  pdu: Record<string, unknown>;
+  outlier: boolean;
+  rejectedReason: string | null;
+  softFailed: boolean;
+  stateBeforeGroup: number | null;
+  stateAfterGroup: number | null;
+}
+
+export interface CurrentStateChange {
+  type: string;
+  stateKey: string;
+  /** null removes the entry (a state reset). */
+  eventId: string | null;
+  membership?: string | null;
+}
+
+interface EventRow {
+  event_id: string;
+  room_id: string;
+  type: string;
+  state_key: string | null;
+  sender: string;
+  depth: number;
+  origin_server_ts: number;
+  stream_position: number | null;
+  pdu_json: string;
+  outlier: boolean | number;
+  rejected_reason: string | null;
+  soft_failed: boolean | number;
+  state_before_group: number | null;
+  state_after_group: number | null;
+}
+
+const nullableNumber = (value: number | string | null) => (value === null ? null : Number(value));
+
+const toEvent = (row: EventRow): StoredEvent => ({
+  eventId: row.event_id,
+  roomId: row.room_id,
+  type: row.type,
+  stateKey: row.state_key,
+  sender: row.sender,
+  depth: Number(row.depth),
+  originServerTs: Number(row.origin_server_ts),
+  streamPosition: nullableNumber(row.stream_position),
+  pdu: JSON.parse(row.pdu_json) as Record<string, unknown>,
+  outlier: Boolean(row.outlier),
+  rejectedReason: row.rejected_reason,
+  softFailed: Boolean(row.soft_failed),
+  stateBeforeGroup: nullableNumber(row.state_before_group),
+  stateAfterGroup: nullableNumber(row.state_after_group),
+});
+
+/** SQLite allows a limited number of bound parameters per statement. */
+const chunkSize = 500;
+
+export class RoomEventRepository {
+  constructor(private readonly db: Database) {}
+
+  async createRoom(room: RoomRecord): Promise<void> {
+    await this.db('rooms').insert({
+      room_id: room.roomId,
+      room_version: room.roomVersion,
+      creator: room.creator,
+      is_public: room.isPublic,
+      created_ts: room.createdTs,
+      current_state_group: room.currentStateGroup,
+    });
+  }
+
+  async setCurrentStateGroup(roomId: string, groupId: number): Promise<void> {
+    await this.db('rooms').where('room_id', roomId).update({ current_state_group: groupId });
+  }
+
+  async setPublic(roomId: string, isPublic: boolean): Promise<void> {
+    await this.db('rooms').where('room_id', roomId).update({ is_public: isPublic });
+  }
+
+  async setJoinRule(roomId: string, joinRule: string): Promise<void> {
+    await this.db('rooms').where('room_id', roomId).update({ join_rule: joinRule });
+  }
+
+  /**
+   * The users joined to a room `userId` is joined to, or to a public room (join rule public or
+   * published in the directory): whom the user directory shows `userId`.
+   */
+  async visibleUsers(userId: string): Promise<string[]> {
+    const rows = await this.db('current_state as cs')
+      .distinct('cs.state_key')
+      .where({ 'cs.type': 'm.room.member', 'cs.membership': 'join' })
+      .andWhere((scope) =>
+        scope
+          .whereIn('cs.room_id', this.db('current_state').select('room_id').where({ type: 'm.room.member', state_key: userId, membership: 'join' }))
+          .orWhereIn('cs.room_id', this.db('rooms').select('room_id').where('join_rule', 'public').orWhere('is_public', true)),
+      );
+    return rows.map((row: { state_key: string }) => row.state_key);
+  }
+
+  /** The rooms published in the room directory. */
+  async publicRoomIds(): Promise<string[]> {
+    const rows = await this.db('rooms').where('is_public', true).orderBy('room_id').select('room_id');
+    return rows.map((row: { room_id: string }) => row.room_id);
+  }
+
+  async room(roomId: string): Promise<RoomRecord | undefined> {
+    const row = await this.db('rooms').where('room_id', roomId).first();
+    return (
+      row && {
+        roomId: row.room_id,
+        roomVersion: row.room_version,
+        creator: row.creator,
+        isPublic: Boolean(row.is_public),
+        createdTs: Number(row.created_ts),
+        currentStateGroup: nullableNumber(row.current_state_group),
+      }
+    );
+  }
+
+  async insertEvent(event: StoredEvent, prevEventIds: readonly string[], authEventIds: readonly string[]): Promise<void> {
+    await this.db<EventRow>('events').insert({
+      event_id: event.eventId,
+      room_id: event.roomId,
+      type: event.type,
+      state_key: event.stateKey,
+      sender: event.sender,
+      depth: event.depth,
+      origin_server_ts: event.originServerTs,
+      stream_position: event.streamPosition,
+      pdu_json: JSON.stringify(event.pdu),
+      outlier: event.outlier,
+      rejected_reason: event.rejectedReason,
+      soft_failed: event.softFailed,
+      state_before_group: event.stateBeforeGroup,
+      state_after_group: event.stateAfterGroup,
+    });
+    if (prevEventIds.length > 0) await this.db('event_edges').insert(prevEventIds.map((id) => ({ event_id: event.eventId, prev_event_id: id })));
+    if (authEventIds.length > 0) await this.db('event_auth').insert(authEventIds.map((id) => ({ event_id: event.eventId, auth_event_id: id })));
+  }
+
+  /** The stored events among `eventIds`; unknown IDs are simply absent. */
+  async events(eventIds: readonly string[]): Promise<Map<string, StoredEvent>> {
+    const found = new Map<string, StoredEvent>();
+    for (let i = 0; i < eventIds.length; i += chunkSize) {
+      const rows = await this.db<EventRow>('events').whereIn('event_id', eventIds.slice(i, i + chunkSize));
+      for (const row of rows) found.set(row.event_id, toEvent(row));
+    }
+    return found;
+  }
+
+  /** The room's latest timeline events before `beforePosition` (all when absent), newest first. */
+  async latestEvents(roomId: string, limit: number, beforePosition?: number): Promise<StoredEvent[]> {
+    const query = this.db<EventRow>('events').where('room_id', roomId).whereNotNull('stream_position');
+    if (beforePosition !== undefined) query.andWhere('stream_position', '<', beforePosition);
+    return (await query.orderBy('stream_position', 'desc').limit(limit)).map(toEvent);
+  }
+
+  /**
+   * Timeline events of the room with stream positions in (`after`, `upTo`], oldest first when `dir` is
+   * 'f', newest first when 'b'; at most `limit`.
+   */
+  async timelineBetween(roomId: string, after: number, upTo: number, dir: 'f' | 'b', limit: number): Promise<StoredEvent[]> {
+    const rows = await this.db<EventRow>('events')
+      .where('room_id', roomId)
+      .andWhere('stream_position', '>', after)
+      .andWhere('stream_position', '<=', upTo)
+      .orderBy('stream_position', dir === 'f' ? 'asc' : 'desc')
+      .limit(limit);
+    return rows.map(toEvent);
+  }
+
+  /** The rooms with timeline events in (`after`, `upTo`] among `roomIds`. */
+  async roomsWithEventsBetween(roomIds: readonly string[], after: number, upTo: number): Promise<Set<string>> {
+    const found = new Set<string>();
+    for (let i = 0; i < roomIds.length; i += chunkSize) {
+      const rows = await this.db('events')
+        .whereIn('room_id', roomIds.slice(i, i + chunkSize))
+        .andWhere('stream_position', '>', after)
+        .andWhere('stream_position', '<=', upTo)
+        .distinct('room_id');
+      for (const row of rows as Array<{ room_id: string }>) found.add(row.room_id);
+    }
+    return found;
+  }
+
+  /** The room's timeline event closest to `ts` in direction `dir` (at or after for 'f', at or before for 'b'). */
+  async closestToTimestamp(roomId: string, ts: number, dir: 'f' | 'b', skip: number): Promise<StoredEvent | undefined> {
+    const row = await this.db<EventRow>('events')
+      .where('room_id', roomId)
+      .whereNotNull('stream_position')
+      .andWhere('origin_server_ts', dir === 'f' ? '>=' : '<=', ts)
+      .orderBy([{ column: 'origin_server_ts', order: dir === 'f' ? 'asc' : 'desc' }, { column: 'stream_position', order: dir === 'f' ? 'asc' : 'desc' }])
+      .offset(skip)
+      .first();
+    return row && toEvent(row);
+  }
+
+  async recordRedaction(redacts: string, eventId: string): Promise<void> {
+    await this.db('event_redactions').insert({ redacts, event_id: eventId }).onConflict(['redacts', 'event_id']).ignore();
+  }
+
+  /** For each of `eventIds` that has been redacted, the first redaction's event ID. */
+  async redactionsOf(eventIds: readonly string[]): Promise<Map<string, string>> {
+    const found = new Map<string, string>();
+    for (let i = 0; i < eventIds.length; i += chunkSize) {
+      const rows = await this.db('event_redactions').whereIn('redacts', eventIds.slice(i, i + chunkSize)).orderBy('event_id');
+      for (const row of rows as Array<{ redacts: string; event_id: string }>) if (!found.has(row.redacts)) found.set(row.redacts, row.event_id);
+    }
+    return found;
+  }
+
+  async recordTransactionId(eventId: string, userId: string, deviceId: string, txnId: string): Promise<void> {
+    await this.db('event_transaction_ids').insert({ event_id: eventId, user_id: userId, device_id: deviceId, txn_id: txnId });
+  }
+
+  /** The transaction IDs `deviceId` of `userId` sent any of `eventIds` with. */
+  async transactionIds(eventIds: readonly string[], userId: string, deviceId: string): Promise<Map<string, string>> {
+    const found = new Map<string, string>();
+    for (let i = 0; i < eventIds.length; i += chunkSize) {
+      const rows = await this.db('event_transaction_ids').whereIn('event_id', eventIds.slice(i, i + chunkSize)).andWhere({ user_id: userId, device_id: deviceId });
+      for (const row of rows as Array<{ event_id: string; txn_id: string }>) found.set(row.event_id, row.txn_id);
+    }
+    return found;
+  }
+
+  async forget(userId: string, roomId: string): Promise<void> {
+    await this.db('forgotten_rooms').insert({ user_id: userId, room_id: roomId }).onConflict(['user_id', 'room_id']).ignore();
+  }
+
+  /** A user who joins again un-forgets the room. */
+  async unforget(userId: string, roomId: string): Promise<void> {
+    await this.db('forgotten_rooms').where({ user_id: userId, room_id: roomId }).delete();
+  }
+
+  async forgottenRooms(userId: string): Promise<Set<string>> {
+    const rows = await this.db('forgotten_rooms').where('user_id', userId).select('room_id');
+    return new Set(rows.map((row: { room_id: string }) => row.room_id));
+  }
+
+  async forwardExtremities(roomId: string): Promise<string[]> {
+    return (await this.db('forward_extremities').where('room_id', roomId).select('event_id').orderBy('event_id')).map((row: { event_id: string }) => row.event_id);
+  }
+
+  /** A new event replaces the extremities it references and becomes one itself. */
+  async advanceForwardExtremities(roomId: string, eventId: string, prevEventIds: readonly string[]): Promise<void> {
+    if (prevEventIds.length > 0) await this.db('forward_extremities').where('room_id', roomId).whereIn('event_id', prevEventIds).delete();
+    await this.db('forward_extremities').insert({ room_id: roomId, event_id: eventId }).onConflict(['room_id', 'event_id']).ignore();
+  }
+
+  /** The room's current state: `${type}\u0000${state_key}` → event ID. */
+  async currentState(roomId: string): Promise<Map<string, string>> {
+    const rows = await this.db('current_state').where('room_id', roomId).select('type', 'state_key', 'event_id');
+    return new Map(rows.map((row: { type: string; state_key: string; event_id: string }) => [`${row.type}\u0000${row.state_key}`, row.event_id]));
+  }
+
+  async applyCurrentStateChanges(roomId: string, changes: readonly CurrentStateChange[]): Promise<void> {
+    for (const change of changes) {
+      const where = { room_id: roomId, type: change.type, state_key: change.stateKey };
+      if (change.eventId === null) await this.db('current_state').where(where).delete();
+      else await this.db('current_state').insert({ ...where, event_id: change.eventId, membership: change.membership ?? null }).onConflict(['room_id', 'type', 'state_key']).merge(['event_id', 'membership']);
+    }
+  }
+
+  /** Rooms where the user's current membership is one of `memberships`. */
+  async roomsOfUser(userId: string, memberships: readonly string[]): Promise<Array<{ roomId: string; membership: string }>> {
+    const rows = await this.db('current_state').where({ type: 'm.room.member', state_key: userId }).whereIn('membership', memberships).select('room_id', 'membership');
+    return rows.map((row: { room_id: string; membership: string }) => ({ roomId: row.room_id, membership: row.membership }));
+  }
+}

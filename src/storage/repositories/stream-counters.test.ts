@@ -1,0 +1,40 @@
+import { expect } from 'chai';
+import { forEachDatabase } from '../../testing/test-databases.ts';
+import { Storage } from '../storage.ts';
+
+describe('StreamCounterRepository', function () {
+  forEachDatabase((database) => {
+    let storage: Storage;
+    before(async () => {
+      ({ storage } = await Storage.open(database()));
+      await storage.users.create({ userId: '@s:test', passwordHash: null, isAdmin: false, kind: 'user', createdTs: 0 });
+    });
+    after(() => storage.close());
+
+    it('hands out each position once, in order, to concurrent writers, and commits them in order', async function () {
+      const writers = Array.from({ length: 40 }, (_, i) =>
+        storage.transaction(async (tx) => {
+          const position = await tx.streamCounters.nextPosition('account_data');
+          await tx.accountData.put('@s:test', null, `t.${i}`, { i }, position);
+          return position;
+        }),
+      );
+      const positions = await Promise.all(writers);
+      expect([...positions].sort((a, b) => a - b)).to.deep.equal(Array.from({ length: 40 }, (_, i) => i + 1));
+      expect(await storage.streamCounters.currentPosition('account_data')).to.equal(40);
+      const rows = await storage.accountData.changedBetween('@s:test', 0, 40);
+      expect(rows.map((r) => r.streamPosition)).to.deep.equal(Array.from({ length: 40 }, (_, i) => i + 1));
+    });
+
+    it('rolls a position back with its transaction', async function () {
+      const before = await storage.streamCounters.currentPosition('account_data');
+      await storage
+        .transaction(async (tx) => {
+          await tx.streamCounters.nextPosition('account_data');
+          throw new Error('abort');
+        })
+        .catch(() => undefined);
+      expect(await storage.streamCounters.currentPosition('account_data')).to.equal(before);
+    });
+  });
+});

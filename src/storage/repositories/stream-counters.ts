@@ -1,0 +1,28 @@
+/**
+ * Positions of the /sync streams (table stream_counters). Call nextPosition inside the transaction
+ * that writes the row it numbers: the counter row stays locked until that transaction commits, so a
+ * stream's positions become visible in order.
+ */
+import type { Database } from '../database.ts';
+
+export type StreamName = 'account_data' | 'push_rules' | 'device_lists' | 'to_device' | 'events' | 'receipts';
+
+interface Row {
+  stream: string;
+  position: number;
+}
+
+export class StreamCounterRepository {
+  constructor(private readonly db: Database) {}
+
+  async nextPosition(stream: StreamName): Promise<number> {
+    await this.db<Row>('stream_counters').insert({ stream, position: 0 }).onConflict('stream').ignore();
+    const [row] = await this.db<Row>('stream_counters').where('stream', stream).increment('position', 1).returning('position');
+    return Number(row!.position);
+  }
+
+  async currentPosition(stream: StreamName): Promise<number> {
+    const row = await this.db<Row>('stream_counters').where('stream', stream).first();
+    return row ? Number(row.position) : 0;
+  }
+}
