@@ -1,0 +1,116 @@
+/**
+ * Device keys for end-to-end encryption (client-server-api "End-to-End Encryption": /keys/upload,
+ * /keys/query, /keys/claim). The server only stores and hands out public keys; it never sees a
+ * private key or a plaintext. A change of a user's device keys advances the device_lists stream.
+ */
+import { MatrixError } from '../../core/errors.ts';
+import { serverNameOf, type UserId } from '../../core/ids/identifiers.ts';
+import type { KeyObject } from '../../storage/repositories/e2ee-keys.ts';
+import type { Storage } from '../../storage/storage.ts';
+import type { Requester } from '../accounts/accounts.ts';
+import type { ServerEvents } from '../server-events.ts';
+import type { CrossSigning } from './cross-signing.ts';
+
+export interface KeysUpload {
+  device_keys?: KeyObject & { user_id: string; device_id: string };
+  one_time_keys?: Record<string, unknown>;
+  fallback_keys?: Record<string, unknown>;
+}
+
+type Failures = Record<string, { errcode: string; error: string }>;
+
+export class DeviceKeys {
+  constructor(
+    private readonly storage: Storage,
+    private readonly events: ServerEvents,
+    private readonly crossSigning: CrossSigning,
+    private readonly serverName: string,
+  ) {}
+
+  async upload(requester: Requester, upload: KeysUpload): Promise<{ one_time_key_counts: Record<string, number> }> {
+    const { userId, deviceId } = requester;
+    const deviceKeys = upload.device_keys;
+    if (deviceKeys && (deviceKeys.user_id !== userId || deviceKeys.device_id !== deviceId)) {
+      throw new MatrixError('M_INVALID_PARAM', 'device_keys must name the user and device of the access token');
+    }
+    const oneTimeKeys = splitKeyIds(upload.one_time_keys ?? {});
+    const fallbackKeys = splitKeyIds(upload.fallback_keys ?? {});
+    if (new Set(fallbackKeys.map((k) => k.algorithm)).size !== fallbackKeys.length) throw new MatrixError('M_INVALID_PARAM', 'At most one fallback key per algorithm');
+
+    const changedPosition = await this.storage.transaction(async (tx) => {
+      for (const key of oneTimeKeys) {
+        const existing = await tx.e2eeKeys.oneTimeKey(userId, deviceId, key.algorithm, key.keyId);
+        if (existing !== undefined && JSON.stringify(existing) !== JSON.stringify(key.key)) {
+          throw new MatrixError('M_INVALID_PARAM', `One-time key ${key.algorithm}:${key.keyId} already exists with different content`);
+        }
+      }
+      await tx.e2eeKeys.addOneTimeKeys(userId, deviceId, oneTimeKeys);
+      for (const key of fallbackKeys) await tx.e2eeKeys.setFallbackKey(userId, deviceId, key.algorithm, key.keyId, key.key);
+      if (!deviceKeys || JSON.stringify(await tx.e2eeKeys.deviceKeys(userId, deviceId)) === JSON.stringify(deviceKeys)) return undefined;
+      await tx.e2eeKeys.setDeviceKeys(userId, deviceId, deviceKeys);
+      const position = await tx.streamCounters.nextPosition('device_lists');
+      await tx.e2eeKeys.recordDeviceListChange(userId, position);
+      return position;
+    });
+    if (changedPosition !== undefined) this.events.emit('deviceLists', { userId, position: changedPosition });
+    return { one_time_key_counts: await this.storage.e2eeKeys.oneTimeKeyCounts(userId, deviceId) };
+  }
+
+  /**
+   * Device keys of local users, with their signatures and each device's display name in `unsigned`,
+   * and the users' cross-signing keys as the requester may see them.
+   */
+  async query(requesterId: string, query: Record<string, string[]>): Promise<Record<string, unknown> & { device_keys: Record<string, Record<string, KeyObject>>; failures: Failures }> {
+    const { local, remoteServers } = this.partition(Object.keys(query));
+    const found = await this.crossSigning.withDeviceSignatures(await this.storage.e2eeKeys.deviceKeysOf(new Map(local.map((u) => [u, query[u] ?? []]))));
+    const device_keys: Record<string, Record<string, KeyObject>> = Object.fromEntries(local.map((u) => [u, {}]));
+    for (const { userId, deviceId, keys } of found) {
+      const device = await this.storage.devices.get(userId, deviceId);
+      device_keys[userId]![deviceId] = { ...keys, unsigned: { ...(device?.displayName ? { device_display_name: device.displayName } : {}) } };
+    }
+    return { device_keys, ...(await this.crossSigning.keysFor(requesterId, local)), failures: unreachable(remoteServers) };
+  }
+
+  /** Claims one one-time key per requested device, falling back to the device's fallback key. */
+  async claim(query: Record<string, Record<string, string>>): Promise<{ one_time_keys: Record<string, Record<string, Record<string, unknown>>>; failures: Failures }> {
+    const { local, remoteServers } = this.partition(Object.keys(query));
+    const one_time_keys: Record<string, Record<string, Record<string, unknown>>> = {};
+    for (const userId of local) {
+      for (const [deviceId, algorithm] of Object.entries(query[userId] ?? {})) {
+        const claimed =
+          (await this.storage.e2eeKeys.claimOneTimeKey(userId, deviceId, algorithm)) ?? (await this.storage.e2eeKeys.claimFallbackKey(userId, deviceId, algorithm));
+        if (claimed) ((one_time_keys[userId] ??= {})[deviceId] ??= {})[claimed.keyId] = claimed.key;
+      }
+    }
+    return { one_time_keys, failures: unreachable(remoteServers) };
+  }
+
+  /** What /sync reports for a device: unclaimed one-time keys per algorithm and unused fallback key types. */
+  async keyCounts(userId: string, deviceId: string): Promise<{ oneTimeKeyCounts: Record<string, number>; unusedFallbackKeyTypes: string[] }> {
+    const [oneTimeKeyCounts, unusedFallbackKeyTypes] = await Promise.all([
+      this.storage.e2eeKeys.oneTimeKeyCounts(userId, deviceId),
+      this.storage.e2eeKeys.unusedFallbackKeyTypes(userId, deviceId),
+    ]);
+    return { oneTimeKeyCounts, unusedFallbackKeyTypes };
+  }
+
+  private partition(userIds: string[]): { local: string[]; remoteServers: string[] } {
+    const local = userIds.filter((u) => serverNameOf(u as UserId) === this.serverName);
+    const remoteServers = [...new Set(userIds.filter((u) => !local.includes(u)).map((u) => serverNameOf(u as UserId) ?? u))];
+    return { local, remoteServers };
+  }
+}
+
+/** Keys of users on other servers are fetched over federation, which is not built yet. */
+function unreachable(servers: string[]): Failures {
+  return Object.fromEntries(servers.map((server) => [server, { errcode: 'M_UNKNOWN', error: 'Federation is not available yet' }]));
+}
+
+/** `<algorithm>:<key_id>` keys of an upload, split. */
+function splitKeyIds(keys: Record<string, unknown>): Array<{ algorithm: string; keyId: string; key: unknown }> {
+  return Object.entries(keys).map(([id, key]) => {
+    const colon = id.indexOf(':');
+    if (colon <= 0 || colon === id.length - 1) throw new MatrixError('M_INVALID_PARAM', `Key IDs must be <algorithm>:<key_id>, got ${JSON.stringify(id)}`);
+    return { algorithm: id.slice(0, colon), keyId: id.slice(colon + 1), key };
+  });
+}

@@ -1,0 +1,88 @@
+/**
+ * Read access to stored room events as the core's RoomEvent, with a bounded cache: auth checks, state
+ * resolution and sync read the same recent events over and over. Stored events never change (a
+ * redaction is a separate event), so cached entries need no invalidation. Also answers which room
+ * version a room has, which never changes either.
+ */
+import { LRUCache } from 'lru-cache';
+import { MatrixError } from '../../core/errors.ts';
+import { toRoomEvent, type Pdu, type RoomEvent } from '../../core/events/pdu.ts';
+import type { EventId, RoomId } from '../../core/ids/identifiers.ts';
+import { getRoomVersion } from '../../core/room-versions/known-versions.ts';
+import type { RoomVersionRules } from '../../core/room-versions/room-version-rules.ts';
+import type { StoredEvent } from '../../storage/repositories/room-events.ts';
+import type { Repositories } from '../../storage/storage.ts';
+
+/** A room event with what this server knows about it beyond the PDU. */
+export interface LocalEvent {
+  readonly event: RoomEvent;
+  /** Position on the events stream; null for outliers. */
+  readonly streamPosition: number | null;
+  readonly rejected: boolean;
+  readonly stateBeforeGroup: number | null;
+  readonly stateAfterGroup: number | null;
+}
+
+export class EventStore {
+  private readonly cache = new LRUCache<string, LocalEvent>({ max: 50_000 });
+  private readonly versions = new LRUCache<string, Readonly<RoomVersionRules>>({ max: 10_000 });
+
+  constructor(private readonly storage: Repositories) {}
+
+  /** The room's version rules; M_NOT_FOUND for a room this server does not know. */
+  async roomRules(roomId: RoomId | string, storage: Repositories = this.storage): Promise<Readonly<RoomVersionRules>> {
+    const cached = this.versions.get(roomId);
+    if (cached) return cached;
+    const room = await storage.roomEvents.room(roomId);
+    if (!room) throw new MatrixError('M_NOT_FOUND', 'Unknown room');
+    const rules = getRoomVersion(room.roomVersion);
+    this.versions.set(roomId, rules);
+    return rules;
+  }
+
+  /** The stored events among `ids` (unknown IDs are absent), from the cache where possible. */
+  async localEvents(ids: readonly string[], storage: Repositories = this.storage): Promise<Map<EventId, LocalEvent>> {
+    const found = new Map<EventId, LocalEvent>();
+    const missing: string[] = [];
+    for (const id of new Set(ids)) {
+      const cached = this.cache.get(id);
+      if (cached) found.set(id as EventId, cached);
+      else missing.push(id);
+    }
+    if (missing.length === 0) return found;
+    for (const stored of (await storage.roomEvents.events(missing)).values()) {
+      const local = await this.fromStored(stored, storage);
+      found.set(local.event.eventId, local);
+      // Only committed reads are cached: inside a transaction the row may still roll back.
+      if (storage === this.storage) this.cache.set(local.event.eventId, local);
+    }
+    return found;
+  }
+
+  /** The events among `ids`; the state-resolution EventSource shape. */
+  async getEvents(ids: readonly EventId[]): Promise<Map<EventId, RoomEvent>> {
+    const events = new Map<EventId, RoomEvent>();
+    for (const [id, local] of await this.localEvents(ids)) events.set(id, local.event);
+    return events;
+  }
+
+  async localEvent(id: string): Promise<LocalEvent | undefined> {
+    return (await this.localEvents([id])).get(id as EventId);
+  }
+
+  /** Called after a commit, so the writer's own events are served without a read. */
+  remember(local: LocalEvent): void {
+    this.cache.set(local.event.eventId, local);
+  }
+
+  private async fromStored(stored: StoredEvent, storage: Repositories): Promise<LocalEvent> {
+    const rules = await this.roomRules(stored.roomId, storage);
+    return {
+      event: toRoomEvent(stored.pdu as Pdu, rules, stored.eventId as EventId),
+      streamPosition: stored.streamPosition,
+      rejected: stored.rejectedReason !== null,
+      stateBeforeGroup: stored.stateBeforeGroup,
+      stateAfterGroup: stored.stateAfterGroup,
+    };
+  }
+}

@@ -1,0 +1,119 @@
+/**
+ * Membership changes of local users (client-server-api "Room membership"): join, invite, leave, kick,
+ * ban, unban, knock and forget. Each is one m.room.member event through the timeline, so the
+ * authorization rules decide; this layer only shapes the event and gives clear errors first.
+ */
+import type { JsonObject } from '../../core/canonical-json.ts';
+import { MatrixError } from '../../core/errors.ts';
+import { parseUserId, type RoomId, type UserId } from '../../core/ids/identifiers.ts';
+import type { Storage } from '../../storage/storage.ts';
+import type { Requester } from '../accounts/accounts.ts';
+import type { RoomStates } from './room-states.ts';
+import type { AppendedEvent, Timeline } from './timeline.ts';
+
+export class Membership {
+  constructor(
+    private readonly storage: Storage,
+    private readonly timeline: Timeline,
+    private readonly roomStates: RoomStates,
+  ) {}
+
+  async join(requester: Requester, roomId: RoomId, reason?: string): Promise<AppendedEvent> {
+    await this.requireKnownRoom(roomId);
+    const current = await this.roomStates.membership(roomId, requester.userId);
+    if (current === 'ban') throw new MatrixError('M_FORBIDDEN', 'You are banned from this room');
+    const content = { ...(await this.profileContent(requester.userId)), membership: 'join', ...(reason ? { reason } : {}) };
+    const joined = await this.change(requester.userId as UserId, roomId, requester.userId as UserId, content);
+    await this.storage.roomEvents.unforget(requester.userId, roomId);
+    return joined;
+  }
+
+  async invite(requester: Requester, roomId: RoomId, target: string, reason?: string, isDirect = false): Promise<AppendedEvent> {
+    const targetId = parseUserId(target);
+    await this.requireKnownRoom(roomId);
+    const current = await this.roomStates.membership(roomId, targetId);
+    if (current === 'join') throw new MatrixError('M_FORBIDDEN', `${targetId} is already in the room`);
+    if (current === 'ban') throw new MatrixError('M_FORBIDDEN', `${targetId} is banned from the room`);
+    const content = { ...(await this.profileContent(targetId)), membership: 'invite', ...(isDirect ? { is_direct: true } : {}), ...(reason ? { reason } : {}) };
+    return this.change(requester.userId as UserId, roomId, targetId, content);
+  }
+
+  async leave(requester: Requester, roomId: RoomId, reason?: string): Promise<AppendedEvent | undefined> {
+    await this.requireKnownRoom(roomId);
+    const current = await this.roomStates.membership(roomId, requester.userId);
+    // Leaving a room one has already left is a no-op (Synapse answers 200 too).
+    if (current === undefined || current === 'leave') return undefined;
+    if (current === 'ban') throw new MatrixError('M_FORBIDDEN', 'You are banned from this room');
+    return this.change(requester.userId as UserId, roomId, requester.userId as UserId, { membership: 'leave', ...(reason ? { reason } : {}) });
+  }
+
+  async kick(requester: Requester, roomId: RoomId, target: string, reason?: string): Promise<AppendedEvent> {
+    const targetId = parseUserId(target, { historical: true });
+    await this.requireKnownRoom(roomId);
+    const current = await this.roomStates.membership(roomId, targetId);
+    if (current !== 'join' && current !== 'invite' && current !== 'knock') throw new MatrixError('M_FORBIDDEN', `${targetId} is not in the room`);
+    return this.change(requester.userId as UserId, roomId, targetId, { membership: 'leave', ...(reason ? { reason } : {}) });
+  }
+
+  async ban(requester: Requester, roomId: RoomId, target: string, reason?: string): Promise<AppendedEvent> {
+    const targetId = parseUserId(target, { historical: true });
+    await this.requireKnownRoom(roomId);
+    return this.change(requester.userId as UserId, roomId, targetId, { membership: 'ban', ...(reason ? { reason } : {}) });
+  }
+
+  async unban(requester: Requester, roomId: RoomId, target: string, reason?: string): Promise<AppendedEvent> {
+    const targetId = parseUserId(target, { historical: true });
+    await this.requireKnownRoom(roomId);
+    if ((await this.roomStates.membership(roomId, targetId)) !== 'ban') throw new MatrixError('M_FORBIDDEN', `${targetId} is not banned`);
+    return this.change(requester.userId as UserId, roomId, targetId, { membership: 'leave', ...(reason ? { reason } : {}) });
+  }
+
+  async knock(requester: Requester, roomId: RoomId, reason?: string): Promise<AppendedEvent> {
+    await this.requireKnownRoom(roomId);
+    const current = await this.roomStates.membership(roomId, requester.userId);
+    if (current === 'join') throw new MatrixError('M_FORBIDDEN', 'You are already in the room');
+    if (current === 'ban') throw new MatrixError('M_FORBIDDEN', 'You are banned from this room');
+    const content = { ...(await this.profileContent(requester.userId)), membership: 'knock', ...(reason ? { reason } : {}) };
+    return this.change(requester.userId as UserId, roomId, requester.userId as UserId, content);
+  }
+
+  /** client-server-api "POST /rooms/{roomId}/forget": only after leaving. */
+  async forget(requester: Requester, roomId: RoomId): Promise<void> {
+    const current = await this.roomStates.membership(roomId, requester.userId).catch(() => undefined);
+    if (current === 'join' || current === 'invite' || current === 'knock') throw new MatrixError('M_UNKNOWN', 'Leave the room before forgetting it', { status: 400 });
+    await this.storage.roomEvents.forget(requester.userId, roomId);
+  }
+
+  /**
+   * client-server-api "PUT /profile/{userId}/displayname": the server updates the user's member event
+   * in every room they are joined to. A room that refuses the update does not stop the others.
+   */
+  async refreshProfile(userId: string): Promise<void> {
+    const profile = await this.profileContent(userId);
+    for (const { roomId } of await this.storage.roomEvents.roomsOfUser(userId, ['join'])) {
+      const member = await this.roomStates.currentEvent(roomId as RoomId, 'm.room.member', userId);
+      if (!member) continue;
+      const { displayname: _name, avatar_url: _avatar, ...rest } = member.content;
+      const content = { ...rest, ...profile, membership: 'join' };
+      if (JSON.stringify(content) === JSON.stringify(member.content)) continue;
+      await this.change(userId as UserId, roomId as RoomId, userId as UserId, content).catch(() => undefined);
+    }
+  }
+
+  /** The displayname and avatar_url a member event carries (client-server-api "m.room.member"). */
+  async profileContent(userId: string): Promise<JsonObject> {
+    const profile = await this.storage.profiles.get(userId);
+    const content: JsonObject = {};
+    if (typeof profile.displayname === 'string') content.displayname = profile.displayname;
+    if (typeof profile.avatar_url === 'string') content.avatar_url = profile.avatar_url;
+    return content;
+  }
+
+  private change(sender: UserId, roomId: RoomId, target: UserId, content: JsonObject): Promise<AppendedEvent> {
+    return this.timeline.append({ roomId, type: 'm.room.member', stateKey: target, sender, content });
+  }
+
+  private async requireKnownRoom(roomId: RoomId): Promise<void> {
+    if (!(await this.storage.roomEvents.room(roomId))) throw new MatrixError('M_NOT_FOUND', 'No known room with that ID');
+  }
+}

@@ -1,0 +1,101 @@
+/**
+ * Room state as snapshots (state groups) and each room's current state, cached. The current state of a
+ * room changes only through the timeline, under the room's lock, which updates the cache after commit;
+ * snapshots never change once written.
+ */
+import { LRUCache } from 'lru-cache';
+import { stateKeyOf, type RoomEvent, type StateKey } from '../../core/events/pdu.ts';
+import type { EventId, RoomId, UserId } from '../../core/ids/identifiers.ts';
+import type { Repositories } from '../../storage/storage.ts';
+import type { EventStore } from './event-store.ts';
+
+export type StateMap = ReadonlyMap<StateKey, EventId>;
+
+export interface CurrentState {
+  /** The snapshot the current state equals; null before the create event. */
+  readonly groupId: number | null;
+  readonly state: StateMap;
+}
+
+export type Membership = 'join' | 'invite' | 'leave' | 'ban' | 'knock';
+
+export class RoomStates {
+  private readonly current = new LRUCache<string, CurrentState>({ max: 2_000 });
+  private readonly groups = new LRUCache<number, StateMap>({ max: 2_000 });
+  private readonly joined = new LRUCache<string, Set<string>>({ max: 2_000 });
+
+  constructor(
+    private readonly storage: Repositories,
+    private readonly eventStore: EventStore,
+  ) {}
+
+  async currentState(roomId: RoomId | string): Promise<CurrentState> {
+    const cached = this.current.get(roomId);
+    if (cached) return cached;
+    const room = await this.storage.roomEvents.room(roomId);
+    const groupId = room?.currentStateGroup ?? null;
+    const current: CurrentState = { groupId, state: groupId === null ? new Map() : await this.stateOfGroup(groupId) };
+    this.current.set(roomId, current);
+    return current;
+  }
+
+  /** Called by the timeline after it committed a new current state, with the membership it changed. */
+  setCurrentState(roomId: RoomId, current: CurrentState, membershipChange?: { userId: string; membership: string }): void {
+    this.current.set(roomId, current);
+    if (current.groupId !== null) this.groups.set(current.groupId, current.state);
+    const joined = this.joined.get(roomId);
+    if (joined && membershipChange) {
+      if (membershipChange.membership === 'join') joined.add(membershipChange.userId);
+      else joined.delete(membershipChange.userId);
+    }
+  }
+
+  /** The users joined to the room now (cached; kept up to date by setCurrentState). */
+  async joinedMembers(roomId: RoomId): Promise<ReadonlySet<string>> {
+    const cached = this.joined.get(roomId);
+    if (cached) return cached;
+    const joined = new Set<string>(await this.members(roomId, ['join']));
+    this.joined.set(roomId, joined);
+    return joined;
+  }
+
+  async stateOfGroup(groupId: number): Promise<StateMap> {
+    const cached = this.groups.get(groupId);
+    if (cached) return cached;
+    const state = (await this.storage.stateGroups.state(groupId)) as Map<StateKey, EventId>;
+    this.groups.set(groupId, state);
+    return state;
+  }
+
+  /** The events of `state` under `keys` (all of it when absent). */
+  async events(state: StateMap, keys?: readonly StateKey[]): Promise<Map<StateKey, RoomEvent>> {
+    const wanted = keys ? keys.filter((key) => state.has(key)) : [...state.keys()];
+    const events = await this.eventStore.getEvents(wanted.map((key) => state.get(key)!));
+    const result = new Map<StateKey, RoomEvent>();
+    for (const key of wanted) {
+      const event = events.get(state.get(key)!);
+      if (event) result.set(key, event);
+    }
+    return result;
+  }
+
+  async currentEvent(roomId: RoomId, type: string, stateKey: string): Promise<RoomEvent | undefined> {
+    const { state } = await this.currentState(roomId);
+    const id = state.get(stateKeyOf(type, stateKey));
+    return id === undefined ? undefined : (await this.eventStore.getEvents([id])).get(id);
+  }
+
+  async membership(roomId: RoomId, userId: UserId | string): Promise<Membership | undefined> {
+    const member = await this.currentEvent(roomId, 'm.room.member', userId);
+    return member ? (member.content.membership as Membership) : undefined;
+  }
+
+  /** The users whose current membership in the room is one of `memberships`. */
+  async members(roomId: RoomId, memberships: readonly Membership[] = ['join']): Promise<UserId[]> {
+    const { state } = await this.currentState(roomId);
+    const memberKeys = [...state.keys()].filter((key) => key.startsWith('m.room.member\u0000'));
+    const events = await this.events(state, memberKeys);
+    const wanted = new Set<string>(memberships);
+    return [...events.values()].filter((event) => wanted.has(event.content.membership as string)).map((event) => event.stateKey as UserId);
+  }
+}

@@ -1,0 +1,24 @@
+/**
+ * The in-process bus of things that happened, emitted after they are committed. Writers emit; the
+ * sync notifier, the federation sender and the appservice sender subscribe. Nobody calls them directly.
+ */
+import { EventEmitter } from 'node:events';
+
+export interface ServerEventMap {
+  /** A user's account data changed (global or room), at this position of the account_data stream. */
+  accountData: [{ userId: string; roomId: string | null; type: string; position: number }];
+  /** A user's push rules changed, at this position of the push_rules stream. */
+  pushRules: [{ userId: string; position: number }];
+  /** A user's devices or device keys changed, at this position of the device_lists stream. */
+  deviceLists: [{ userId: string; position: number }];
+  /** Send-to-device messages were queued for these users, at this position of the to_device stream. */
+  toDevice: [{ userIds: string[]; position: number }];
+  /** A room event was committed to the timeline at this position of the events stream. */
+  roomEvent: [{ roomId: string; eventId: string; position: number; userIds: string[] }];
+  /** A room's typing list changed, at this position of the (in-memory) typing stream. */
+  typing: [{ roomId: string; position: number; userIds: string[] }];
+  /** A receipt was stored, at this position of the receipts stream. */
+  receipt: [{ roomId: string; position: number; userIds: string[] }];
+}
+
+export class ServerEvents extends EventEmitter<ServerEventMap> {}
