@@ -1,0 +1,91 @@
+import { expect } from 'chai';
+import { testEngines } from '../../src/testing/test-databases.ts';
+import { loginUser, registerUser, type TestUser } from '../harness/accounts.ts';
+import { useTestHomeserver } from '../harness/homeserver.ts';
+import { rawRequest } from '../harness/requests.ts';
+
+/** Device keys shaped as a client uploads them; the server stores public keys as given. */
+function deviceKeysOf(user: TestUser) {
+  return {
+    user_id: user.userId,
+    device_id: user.deviceId,
+    algorithms: ['m.olm.v1.curve25519-aes-sha2', 'm.megolm.v1.aes-sha2'],
+    keys: { [`curve25519:${user.deviceId}`]: `curve-${user.deviceId}`, [`ed25519:${user.deviceId}`]: `ed-${user.deviceId}` },
+    signatures: { [user.userId]: { [`ed25519:${user.deviceId}`]: 'sig' } },
+  };
+}
+
+for (const engine of testEngines) {
+  describe(`client-server-api "End-to-End Encryption" key APIs on ${engine}`, function () {
+    const server = useTestHomeserver({ serverName: 'keys.test', engine, config: { enable_registration: true } });
+    const post = (user: TestUser, path: string, body: object) => rawRequest(server().baseUrl, `/_matrix/client/v3/keys/${path}`, { body, accessToken: user.accessToken });
+    let alice: TestUser;
+    let bob: TestUser;
+    before(async function () {
+      alice = await registerUser(server(), 'alice');
+      bob = await registerUser(server(), 'bob');
+    });
+
+    it('uploads device keys and one-time keys and counts the unclaimed ones per algorithm', async function () {
+      const response = await post(alice, 'upload', {
+        device_keys: deviceKeysOf(alice),
+        one_time_keys: { 'signed_curve25519:AAAAAQ': { key: 'otk1', signatures: {} }, 'signed_curve25519:AAAAAg': { key: 'otk2', signatures: {} }, 'curve25519:AAAAAw': 'plain' },
+        fallback_keys: { 'signed_curve25519:AAAAGj': { key: 'fallback', fallback: true, signatures: {} } },
+      });
+      expect(response.status).to.equal(200);
+      expect(response.json).to.deep.equal({ one_time_key_counts: { signed_curve25519: 2, curve25519: 1 } });
+      const again = await post(alice, 'upload', { one_time_keys: { 'signed_curve25519:AAAAAQ': { key: 'otk1', signatures: {} } } });
+      expect(again.json.one_time_key_counts.signed_curve25519).to.equal(2);
+    });
+
+    it('refuses device keys for another device and a one-time key ID reused with other content', async function () {
+      const foreign = await post(bob, 'upload', { device_keys: deviceKeysOf(alice) });
+      expect(foreign.status).to.equal(400);
+      expect(foreign.json.errcode).to.equal('M_INVALID_PARAM');
+      const reused = await post(alice, 'upload', { one_time_keys: { 'signed_curve25519:AAAAAQ': { key: 'different', signatures: {} } } });
+      expect(reused.status).to.equal(400);
+      const malformed = await post(alice, 'upload', { one_time_keys: { nocolon: 'x' } });
+      expect(malformed.json.errcode).to.equal('M_INVALID_PARAM');
+    });
+
+    it('answers /keys/query with the device keys and display name, for all or listed devices', async function () {
+      await rawRequest(server().baseUrl, `/_matrix/client/v3/devices/${alice.deviceId}`, { method: 'PUT', body: { display_name: 'Alice phone' }, accessToken: alice.accessToken });
+      const all = await post(bob, 'query', { device_keys: { [alice.userId]: [], [bob.userId]: [] } });
+      expect(all.status).to.equal(200);
+      expect(all.json.device_keys[alice.userId][alice.deviceId]).to.deep.equal({ ...deviceKeysOf(alice), unsigned: { device_display_name: 'Alice phone' } });
+      expect(all.json.device_keys[bob.userId]).to.deep.equal({});
+      const listed = await post(bob, 'query', { device_keys: { [alice.userId]: ['OTHER'] } });
+      expect(listed.json.device_keys[alice.userId]).to.deep.equal({});
+    });
+
+    it('reports users on other servers as failures until federation exists', async function () {
+      const response = await post(bob, 'query', { device_keys: { '@carol:elsewhere.test': [] } });
+      expect(Object.keys(response.json.failures)).to.deep.equal(['elsewhere.test']);
+    });
+
+    it('gives each one-time key to one claimer only, then the fallback key, which is kept', async function () {
+      const claim = () => post(bob, 'claim', { one_time_keys: { [alice.userId]: { [alice.deviceId]: 'signed_curve25519' } } });
+      const claimed = await Promise.all([claim(), claim()]);
+      const keyIds = claimed.map((r) => Object.keys(r.json.one_time_keys[alice.userId][alice.deviceId])[0]);
+      expect([...keyIds].sort()).to.deep.equal(['signed_curve25519:AAAAAQ', 'signed_curve25519:AAAAAg']);
+      const counts = await post(alice, 'upload', {});
+      expect(counts.json.one_time_key_counts).to.deep.equal({ curve25519: 1 });
+      for (let i = 0; i < 2; i++) {
+        const fallback = await claim();
+        expect(fallback.json.one_time_keys[alice.userId][alice.deviceId]).to.deep.equal({ 'signed_curve25519:AAAAGj': { key: 'fallback', fallback: true, signatures: {} } });
+      }
+      const none = await post(bob, 'claim', { one_time_keys: { [alice.userId]: { [alice.deviceId]: 'unknown_algorithm' } } });
+      expect(none.json.one_time_keys).to.deep.equal({});
+    });
+
+    it('forgets a device\'s keys when the device is deleted', async function () {
+      const laptop = await loginUser(server(), alice, 'LAPTOP');
+      await post(laptop, 'upload', { device_keys: deviceKeysOf(laptop), one_time_keys: { 'signed_curve25519:X': { key: 'x', signatures: {} } } });
+      expect(Object.keys((await post(bob, 'query', { device_keys: { [alice.userId]: [] } })).json.device_keys[alice.userId])).to.include('LAPTOP');
+      await rawRequest(server().baseUrl, '/_matrix/client/v3/logout', { method: 'POST', body: {}, accessToken: laptop.accessToken });
+      expect(Object.keys((await post(bob, 'query', { device_keys: { [alice.userId]: [] } })).json.device_keys[alice.userId])).not.to.include('LAPTOP');
+      const claim = await post(bob, 'claim', { one_time_keys: { [alice.userId]: { LAPTOP: 'signed_curve25519' } } });
+      expect(claim.json.one_time_keys).to.deep.equal({});
+    });
+  });
+}

@@ -1,0 +1,67 @@
+/**
+ * Builds the Koa application of one listener: the endpoints of the resources it serves, behind the
+ * middleware every request passes (log → CORS → metrics → errors). Routing distinguishes an unknown
+ * path (404) from a known path with the wrong method (405), both M_UNRECOGNIZED.
+ */
+import Router from '@koa/router';
+import Koa from 'koa';
+import type { ResourceName } from '../config/schema.ts';
+import { MatrixError } from '../core/errors.ts';
+import type { Logger } from '../util/logger.ts';
+import type { ApiDependencies } from './dependencies.ts';
+import { Response, type Endpoint } from './endpoint.ts';
+import { readAccessToken } from './access-token.ts';
+import { readJsonBody } from './json-body.ts';
+import { cors } from './middleware/cors.ts';
+import { renderErrors } from './middleware/errors.ts';
+import { httpMetrics } from './middleware/http-metrics.ts';
+import { requestLog } from './middleware/request-log.ts';
+
+export interface AppOptions {
+  resources: ReadonlySet<ResourceName>;
+  endpoints: readonly Endpoint<any, any>[];
+  deps: ApiDependencies;
+  logger: Logger;
+  /** Trust X-Forwarded-* headers (listener x_forwarded). */
+  proxy?: boolean;
+}
+
+const unrecognized = (status: number) => () => new MatrixError('M_UNRECOGNIZED', 'Unrecognized request', { status });
+
+export function createApp(options: AppOptions): Koa {
+  const app = new Koa({ proxy: options.proxy ?? false });
+  const router = new Router();
+  for (const endpoint of options.endpoints) {
+    if (endpoint.resources.some((r) => options.resources.has(r))) {
+      router.register(endpoint.path, [endpoint.method], (ctx) => runEndpoint(endpoint, ctx, options.deps), { name: `${endpoint.method} ${endpoint.path}` });
+    }
+  }
+  app
+    .use(requestLog(options.logger))
+    .use(cors())
+    .use(httpMetrics(options.deps.metrics))
+    .use(renderErrors())
+    .use(async (ctx, next) => {
+      await next();
+      if (ctx.body === undefined && ctx.status === 404) throw unrecognized(404)();
+    })
+    .use(router.routes())
+    .use(router.allowedMethods({ throw: true, methodNotAllowed: unrecognized(405), notImplemented: unrecognized(405) }));
+  return app;
+}
+
+async function runEndpoint(endpoint: Endpoint<any, any>, ctx: Koa.ParameterizedContext, deps: ApiDependencies): Promise<void> {
+  const requester = endpoint.auth === 'user' ? await deps.accounts.authenticate(readAccessToken(ctx), ctx.ip) : undefined;
+  if (endpoint.rateLimit) await deps.rateLimits.consume(endpoint.rateLimit, requester?.userId ?? ctx.ip);
+  const body = endpoint.body ? await readJsonBody(ctx, deps.maxJsonBodySize, endpoint.body) : undefined;
+  const params = (ctx as unknown as { params: Record<string, string> }).params;
+  const result = await endpoint.handle({ params, query: ctx.query, body, requester, koa: ctx }, deps);
+  if (result instanceof Response) {
+    ctx.status = result.status;
+    ctx.set(result.headers);
+    ctx.body = result.body;
+  } else {
+    ctx.status = 200;
+    ctx.body = result;
+  }
+}

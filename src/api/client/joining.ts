@@ -1,0 +1,34 @@
+/** client-server-api "Joining rooms" (data/api/client-server/joining.yaml). */
+import { z } from 'zod';
+import { defineEndpoint } from '../endpoint.ts';
+import { resolveRoomIdOrAlias, roomIdParam } from './room-request.ts';
+
+const joinBody = z.object({ reason: z.string().optional(), third_party_signed: z.unknown().optional() });
+
+export const joinRoomById = defineEndpoint({
+  method: 'POST',
+  path: '/_matrix/client/v3/rooms/:roomId/join',
+  resources: ['client'],
+  auth: 'user',
+  rateLimit: 'joins',
+  body: joinBody,
+  handle: async ({ params, body, requester }, deps) => {
+    const roomId = roomIdParam(params.roomId);
+    await deps.membership.join(requester, roomId, body.reason);
+    return { room_id: roomId };
+  },
+});
+
+export const joinRoom = defineEndpoint({
+  method: 'POST',
+  path: '/_matrix/client/v3/join/:roomIdOrAlias',
+  resources: ['client'],
+  auth: 'user',
+  rateLimit: 'joins',
+  body: joinBody,
+  handle: async ({ params, body, requester }, deps) => {
+    const roomId = await resolveRoomIdOrAlias(deps, params.roomIdOrAlias!);
+    await deps.membership.join(requester, roomId, body.reason);
+    return { room_id: roomId };
+  },
+});

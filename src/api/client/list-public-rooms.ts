@@ -1,0 +1,62 @@
+/** client-server-api "Published room directory" (data/api/client-server/list_public_rooms.yaml). */
+import { z } from 'zod';
+import { MatrixError } from '../../core/errors.ts';
+import type { ApiDependencies } from '../dependencies.ts';
+import { defineEndpoint } from '../endpoint.ts';
+import { roomIdParam } from './room-request.ts';
+
+export const getRoomVisibilityOnDirectory = defineEndpoint({
+  method: 'GET',
+  path: '/_matrix/client/v3/directory/list/room/:roomId',
+  resources: ['client'],
+  auth: 'none',
+  handle: async ({ params }, deps) => ({ visibility: await deps.roomDirectory.visibility(roomIdParam(params.roomId)) }),
+});
+
+export const setRoomVisibilityOnDirectory = defineEndpoint({
+  method: 'PUT',
+  path: '/_matrix/client/v3/directory/list/room/:roomId',
+  resources: ['client'],
+  auth: 'user',
+  body: z.object({ visibility: z.enum(['public', 'private']).optional() }),
+  handle: async ({ params, body, requester }, deps) => {
+    await deps.roomDirectory.setVisibility(requester, roomIdParam(params.roomId), body.visibility ?? 'public');
+    return {};
+  },
+});
+
+export const getPublicRooms = defineEndpoint({
+  method: 'GET',
+  path: '/_matrix/client/v3/publicRooms',
+  resources: ['client'],
+  auth: 'none',
+  handle: ({ query }, deps) => {
+    requireLocalServer(deps, query.server);
+    const limit = query.limit === undefined ? undefined : Number(query.limit);
+    if (limit !== undefined && (!Number.isSafeInteger(limit) || limit < 0)) throw new MatrixError('M_INVALID_PARAM', 'limit must be a non-negative integer');
+    return deps.roomDirectory.publicRooms({ limit, since: typeof query.since === 'string' ? query.since : undefined });
+  },
+});
+
+export const queryPublicRooms = defineEndpoint({
+  method: 'POST',
+  path: '/_matrix/client/v3/publicRooms',
+  resources: ['client'],
+  auth: 'user',
+  body: z.object({
+    limit: z.number().int().min(0).optional(),
+    since: z.string().optional(),
+    filter: z.object({ generic_search_term: z.string().optional(), room_types: z.array(z.string().nullable()).optional() }).optional(),
+    include_all_networks: z.boolean().optional(),
+    third_party_instance_id: z.string().optional(),
+  }),
+  handle: ({ query, body }, deps) => {
+    requireLocalServer(deps, query.server);
+    return deps.roomDirectory.publicRooms({ limit: body.limit, since: body.since, searchTerm: body.filter?.generic_search_term, roomTypes: body.filter?.room_types });
+  },
+});
+
+/** Other servers' directories are read over federation, which comes with the federation work. */
+function requireLocalServer(deps: ApiDependencies, server: string | string[] | undefined): void {
+  if (server !== undefined && server !== deps.serverName) throw new MatrixError('M_UNRECOGNIZED', 'Reading other servers’ room directories is not supported yet', { status: 400 });
+}

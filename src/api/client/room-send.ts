@@ -1,0 +1,14 @@
+/** client-server-api "PUT /rooms/{roomId}/send/{eventType}/{txnId}" (data/api/client-server/room_send.yaml). */
+import { z } from 'zod';
+import { defineEndpoint } from '../endpoint.ts';
+import { roomIdParam } from './room-request.ts';
+
+export const sendMessage = defineEndpoint({
+  method: 'PUT',
+  path: '/_matrix/client/v3/rooms/:roomId/send/:eventType/:txnId',
+  resources: ['client'],
+  auth: 'user',
+  rateLimit: 'message',
+  body: z.record(z.string(), z.unknown()),
+  handle: ({ params, body, requester }, deps) => deps.roomSending.sendMessage(requester, roomIdParam(params.roomId), params.eventType!, body, params.txnId!),
+});

@@ -1,0 +1,67 @@
+/** What HTTP handlers may use: services and the settings they present, built in homeserver.ts. */
+import type { Registry } from 'prom-client';
+import type { RateLimits } from './rate-limits.ts';
+import type { AccountData } from '../services/account-data/account-data.ts';
+import type { Accounts } from '../services/accounts/accounts.ts';
+import type { RegistrationTokens } from '../services/accounts/registration-tokens.ts';
+import type { SharedSecretRegistration } from '../services/accounts/shared-secret-registration.ts';
+import type { UserInteractiveAuth } from '../services/accounts/user-interactive-auth.ts';
+import type { CrossSigning } from '../services/e2ee/cross-signing.ts';
+import type { DeviceKeys } from '../services/e2ee/device-keys.ts';
+import type { KeyBackup } from '../services/e2ee/key-backup.ts';
+import type { ToDevice } from '../services/e2ee/to-device.ts';
+import type { Sync } from '../services/sync/sync.ts';
+import type { Filters } from '../services/filters/filters.ts';
+import type { PushRules } from '../services/push/push-rules.ts';
+import type { Pushers } from '../services/push/pushers.ts';
+import type { Profiles } from '../services/profiles/profiles.ts';
+import type { TurnSettings } from '../services/voip/turn-credentials.ts';
+import type { ServerKeys } from '../services/signing-keys/server-keys.ts';
+import type { Receipts } from '../services/ephemeral/receipts.ts';
+import type { Typing } from '../services/ephemeral/typing.ts';
+import type { UserDirectory } from '../services/user-directory.ts';
+import type { Membership } from '../services/rooms/membership.ts';
+import type { RoomAliases } from '../services/rooms/room-aliases.ts';
+import type { RoomCreation } from '../services/rooms/room-creation.ts';
+import type { RoomDirectory } from '../services/rooms/room-directory.ts';
+import type { RoomReads } from '../services/rooms/room-reads.ts';
+import type { RoomSending } from '../services/rooms/room-sending.ts';
+
+export interface ApiDependencies {
+  serverName: string;
+  publicBaseurl: string;
+  serveServerWellKnown: boolean;
+  extraWellKnownClientContent: Record<string, unknown>;
+  maxJsonBodySize: number;
+  serverKeys: ServerKeys;
+  metrics: Registry;
+  rateLimits: RateLimits;
+  enableRegistration: boolean;
+  /** registration_requires_token: /register offers only flows with m.login.registration_token. */
+  registrationRequiresToken: boolean;
+  registrationTokens: RegistrationTokens;
+  accounts: Accounts;
+  userInteractiveAuth: UserInteractiveAuth;
+  sharedSecretRegistration: SharedSecretRegistration;
+  profiles: Profiles;
+  filters: Filters;
+  turn: TurnSettings;
+  defaultRoomVersion: string;
+  accountData: AccountData;
+  pushRules: PushRules;
+  pushers: Pushers;
+  deviceKeys: DeviceKeys;
+  crossSigning: CrossSigning;
+  keyBackup: KeyBackup;
+  toDevice: ToDevice;
+  sync: Sync;
+  roomCreation: RoomCreation;
+  membership: Membership;
+  roomSending: RoomSending;
+  roomReads: RoomReads;
+  roomAliases: RoomAliases;
+  typing: Typing;
+  userDirectory: UserDirectory;
+  roomDirectory: RoomDirectory;
+  receipts: Receipts;
+}

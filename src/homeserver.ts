@@ -1,0 +1,219 @@
+/**
+ * The composition root: the only place that constructs and wires Lattice's parts. start() brings up
+ * crypto, the signing key, the database (migrated), the services and the listeners, in that order;
+ * if any step fails, what was started is stopped again, so nothing is left half-running.
+ */
+import { mkdirSync, readFileSync } from 'node:fs';
+import { Registry, collectDefaultMetrics } from 'prom-client';
+import { createApp } from './api/app.ts';
+import type { ApiDependencies } from './api/dependencies.ts';
+import { endpoints } from './api/endpoints.ts';
+import { HttpListener } from './api/http-listener.ts';
+import { RateLimits } from './api/rate-limits.ts';
+import type { Config, ResourceName } from './config/schema.ts';
+import { initCrypto } from './core/crypto/sodium.ts';
+import { isSupportedRoomVersion, supportedRoomVersions } from './core/room-versions/known-versions.ts';
+import { ConfigError } from './config/load-config.ts';
+import { AccountData } from './services/account-data/account-data.ts';
+import { Accounts } from './services/accounts/accounts.ts';
+import { RegistrationTokens } from './services/accounts/registration-tokens.ts';
+import { SharedSecretRegistration } from './services/accounts/shared-secret-registration.ts';
+import { UserInteractiveAuth } from './services/accounts/user-interactive-auth.ts';
+import { CrossSigning } from './services/e2ee/cross-signing.ts';
+import { ToDevice } from './services/e2ee/to-device.ts';
+import { KeyBackup } from './services/e2ee/key-backup.ts';
+import { DeviceKeys } from './services/e2ee/device-keys.ts';
+import { Filters } from './services/filters/filters.ts';
+import { Profiles } from './services/profiles/profiles.ts';
+import { PushRules } from './services/push/push-rules.ts';
+import { Pushers } from './services/push/pushers.ts';
+import { ClientTransactions } from './services/client-transactions.ts';
+import { SyncNotifier } from './services/sync/notifier.ts';
+import { Sync, currentSyncPositions } from './services/sync/sync.ts';
+import { ServerEvents } from './services/server-events.ts';
+import { ServerKeys } from './services/signing-keys/server-keys.ts';
+import { loadOrCreateSigningKey } from './services/signing-keys/signing-key-file.ts';
+import { Storage } from './storage/storage.ts';
+import { ClientEvents } from './services/rooms/client-events.ts';
+import { EventStore } from './services/rooms/event-store.ts';
+import { HistoryVisibility } from './services/rooms/history-visibility.ts';
+import { Membership } from './services/rooms/membership.ts';
+import { RoomAliases } from './services/rooms/room-aliases.ts';
+import { RoomCreation } from './services/rooms/room-creation.ts';
+import { RoomDirectory } from './services/rooms/room-directory.ts';
+import { RoomPermissions } from './services/rooms/room-permissions.ts';
+import { RoomReads } from './services/rooms/room-reads.ts';
+import { RoomSending } from './services/rooms/room-sending.ts';
+import { RoomStates } from './services/rooms/room-states.ts';
+import { Timeline } from './services/rooms/timeline.ts';
+import { Receipts } from './services/ephemeral/receipts.ts';
+import { Typing } from './services/ephemeral/typing.ts';
+import { RoomSync } from './services/sync/room-sync.ts';
+import { UserDirectory } from './services/user-directory.ts';
+import type { Logger } from './util/logger.ts';
+
+export interface HomeserverOptions {
+  logger: Logger;
+  clock?: () => number;
+}
+
+export interface RunningListener {
+  port: number;
+  tls: boolean;
+  resources: ResourceName[];
+  /** Base URLs, one per bound address. */
+  urls: string[];
+}
+
+export class Homeserver {
+  private stopping: Promise<void> | undefined;
+
+  private constructor(
+    readonly config: Config,
+    readonly storage: Storage,
+    readonly serverKeys: ServerKeys,
+    private readonly httpListeners: HttpListener[],
+    readonly listeners: RunningListener[],
+    private readonly logger: Logger,
+  ) {}
+
+  static async start(config: Config, options: HomeserverOptions): Promise<Homeserver> {
+    const { logger } = options;
+    const clock = options.clock ?? Date.now;
+    checkConfigAgainstProtocol(config);
+    await initCrypto();
+    const tls = readTlsFiles(config);
+    mkdirSync(config.media_store_path, { recursive: true });
+    const { key: signingKey, created } = loadOrCreateSigningKey(config.signing_key_path);
+    if (created) logger.info({ path: config.signing_key_path, keyId: signingKey.keyId }, 'generated a new signing key');
+
+    const { storage, applied } = await Storage.open(config.database);
+    const started: HttpListener[] = [];
+    try {
+      if (applied.length > 0) logger.info({ migrations: applied }, 'applied database migrations');
+      const { serverKeys, replacedPublicKey } = await ServerKeys.start(storage, {
+        serverName: config.server_name,
+        signingKey,
+        configuredOldKeys: config.old_signing_keys,
+        validityMs: config.key_refresh_interval,
+        clock,
+      });
+      if (replacedPublicKey) logger.warn({ keyId: signingKey.keyId }, 'the signing key file now holds a different key under a key ID used before; events signed with the old key can no longer be verified');
+
+      const events = new ServerEvents();
+      const accounts = new Accounts(storage, events, config.server_name, clock, {
+        refreshableAccessToken: config.refreshable_access_token_lifetime,
+        refreshToken: config.refresh_token_lifetime,
+        nonrefreshableAccessToken: config.nonrefreshable_access_token_lifetime,
+      });
+      const registrationTokens = new RegistrationTokens(storage, clock);
+      const crossSigning = new CrossSigning(storage, events);
+      const pushRules = new PushRules(storage, events);
+      const deviceKeys = new DeviceKeys(storage, events, crossSigning, config.server_name);
+      const clientTransactions = new ClientTransactions(storage, clock);
+      const eventStore = new EventStore(storage);
+      const roomStates = new RoomStates(storage, eventStore);
+      const timeline = new Timeline(storage, eventStore, roomStates, events, { serverName: config.server_name, key: signingKey }, clock);
+      const membership = new Membership(storage, timeline, roomStates);
+      const permissions = new RoomPermissions(eventStore, roomStates);
+      const historyVisibility = new HistoryVisibility(roomStates);
+      const clientEvents = new ClientEvents(storage, eventStore, roomStates, clock);
+      const roomReads = new RoomReads(storage, eventStore, roomStates, historyVisibility, clientEvents);
+      const accountData = new AccountData(storage, events);
+      const typing = new Typing(roomStates, events);
+      const receipts = new Receipts(storage, eventStore, roomStates, accountData, events, clock);
+      const roomSync = new RoomSync(storage, eventStore, roomStates, historyVisibility, typing, receipts, clientEvents);
+      const notifier = new SyncNotifier(await currentSyncPositions(storage), events);
+      const metrics = new Registry();
+      collectDefaultMetrics({ register: metrics, prefix: 'lattice_' });
+      const deps: ApiDependencies = {
+        serverName: config.server_name,
+        publicBaseurl: config.public_baseurl,
+        serveServerWellKnown: config.serve_server_wellknown,
+        extraWellKnownClientContent: config.extra_well_known_client_content,
+        maxJsonBodySize: config.max_json_body_size,
+        serverKeys,
+        metrics,
+        rateLimits: new RateLimits(config),
+        enableRegistration: config.enable_registration,
+        registrationRequiresToken: config.registration_requires_token,
+        registrationTokens,
+        accounts,
+        userInteractiveAuth: new UserInteractiveAuth(storage, accounts, clock, registrationTokens),
+        sharedSecretRegistration: new SharedSecretRegistration(config.registration_shared_secret, accounts, clock),
+        profiles: new Profiles(storage, config.server_name, (userId) => membership.refreshProfile(userId)),
+        filters: new Filters(storage),
+        turn: { uris: config.turn_uris, sharedSecret: config.turn_shared_secret, lifetimeMs: config.turn_user_lifetime },
+        defaultRoomVersion: config.default_room_version,
+        accountData,
+        pushRules,
+        pushers: new Pushers(storage, clock),
+        deviceKeys,
+        crossSigning,
+        keyBackup: new KeyBackup(storage),
+        toDevice: new ToDevice(clientTransactions, events, config.server_name),
+        sync: new Sync(storage, notifier, pushRules, deviceKeys, roomSync),
+        roomCreation: new RoomCreation(storage, timeline, membership, config.server_name, config.default_room_version),
+        membership,
+        roomSending: new RoomSending(storage, config.server_name, timeline, roomStates, eventStore, permissions, clientTransactions),
+        roomReads,
+        roomAliases: new RoomAliases(storage, roomStates, permissions, config.server_name),
+        roomDirectory: new RoomDirectory(storage, roomStates, permissions),
+        typing,
+        userDirectory: new UserDirectory(storage, roomStates, config.server_name),
+        receipts,
+      };
+
+      const running: RunningListener[] = [];
+      for (const listener of config.listeners) {
+        const resources = new Set(listener.resources.flatMap((r) => r.names));
+        const app = createApp({ resources, endpoints, deps, logger, proxy: listener.x_forwarded });
+        const http = await HttpListener.start({ port: listener.port, bindAddresses: listener.bind_addresses, tls: listener.tls ? tls : undefined }, app.callback(), logger);
+        started.push(http);
+        const scheme = listener.tls ? 'https' : 'http';
+        running.push({
+          port: http.port,
+          tls: listener.tls,
+          resources: [...resources],
+          urls: http.addresses.map((a) => `${scheme}://${a.family === 'IPv6' ? `[${a.address}]` : a.address}:${a.port}`),
+        });
+      }
+      return new Homeserver(config, storage, serverKeys, started, running, logger);
+    } catch (error) {
+      await Promise.all(started.map((l) => l.close(0)));
+      await storage.close();
+      throw error;
+    }
+  }
+
+  /** Stops accepting requests, lets in-flight ones finish, then closes the database. Idempotent. */
+  stop(graceMs?: number): Promise<void> {
+    this.stopping ??= (async () => {
+      await Promise.all(this.httpListeners.map((l) => l.close(graceMs)));
+      await this.storage.close();
+      this.logger.info('stopped');
+    })();
+    return this.stopping;
+  }
+}
+
+/** The checks of a configuration that need the protocol core, which config/ may not import. */
+export function checkConfigAgainstProtocol(config: Config): void {
+  if (!isSupportedRoomVersion(config.default_room_version)) {
+    const expected = supportedRoomVersions.join(', ');
+    throw new ConfigError(config.config_path ?? 'configuration', [`default_room_version: room version ${JSON.stringify(config.default_room_version)} is not supported (expected one of ${expected})`]);
+  }
+}
+
+function readTlsFiles(config: Config): { cert: Buffer; key: Buffer } | undefined {
+  if (!config.listeners.some((l) => l.tls)) return undefined;
+  const read = (key: 'tls_certificate_path' | 'tls_private_key_path') => {
+    const path = config[key]!;
+    try {
+      return readFileSync(path);
+    } catch (error) {
+      throw new Error(`Cannot read ${key} ${path}: ${(error as Error).message}`);
+    }
+  };
+  return { cert: read('tls_certificate_path'), key: read('tls_private_key_path') };
+}
