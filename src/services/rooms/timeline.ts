@@ -38,6 +38,12 @@ export interface AppendedEvent {
   streamPosition: number;
 }
 
+/**
+ * Work that must commit atomically with an event (push actions, per-user counters): runs inside the
+ * transaction that persists the event, after its row is written, with the room state after it.
+ */
+export type PersistHook = (tx: Repositories, appended: AppendedEvent, stateAfter: StateMap) => Promise<void>;
+
 /** rooms "prev_events": Synapse references at most 10 of the newest extremities. */
 const maxPrevEvents = 10;
 
@@ -51,6 +57,7 @@ export class Timeline {
     private readonly serverEvents: ServerEvents,
     private readonly signing: { serverName: string; key: SigningKey },
     private readonly clock: () => number,
+    private readonly persistHooks: readonly PersistHook[] = [],
   ) {}
 
   /**
@@ -159,6 +166,7 @@ export class Timeline {
       if (event.redacts !== undefined) await tx.roomEvents.recordRedaction(event.redacts, event.eventId);
       if (event.type === 'm.room.join_rules' && event.stateKey === '' && typeof event.content.join_rule === 'string') await tx.roomEvents.setJoinRule(event.roomId, event.content.join_rule);
       const appended = { event, streamPosition };
+      for (const hook of this.persistHooks) await hook(tx, appended, after);
       await hooks.within?.(tx, appended);
       return { appended, afterGroup: afterGroup! };
     });
