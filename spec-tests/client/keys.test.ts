@@ -88,4 +88,93 @@ for (const engine of testEngines) {
       expect(claim.json.one_time_keys).to.deep.equal({});
     });
   });
+
+  describe(`client-server-api "Tracking the device list for a user": device_lists in /sync and /keys/changes on ${engine}`, function () {
+    const server = useTestHomeserver({ serverName: 'devicelists.test', engine, config: { enable_registration: true } });
+    const api = (user: TestUser, method: 'GET' | 'POST' | 'PUT', path: string, body?: object) => rawRequest(server().baseUrl, `/_matrix/client/v3${path}`, { method, body, accessToken: user.accessToken });
+    const nextBatch = async (user: TestUser) => (await api(user, 'GET', '/sync?timeout=0')).json.next_batch as string;
+    const deviceLists = async (user: TestUser, since: string, timeout = 0) => {
+      const response = await api(user, 'GET', `/sync?${new URLSearchParams({ since, timeout: String(timeout) })}`);
+      return { changed: [], left: [], ...response.json.device_lists, next: response.json.next_batch as string };
+    };
+    const keysChanges = async (user: TestUser, from: string, to: string) => (await api(user, 'GET', `/keys/changes?${new URLSearchParams({ from, to })}`)).json;
+    const createRoom = async (user: TestUser) => (await api(user, 'POST', '/createRoom', { preset: 'public_chat' })).json.room_id as string;
+    const join = (user: TestUser, roomId: string) => api(user, 'POST', `/join/${encodeURIComponent(roomId)}`, {});
+    const leave = (user: TestUser, roomId: string) => api(user, 'POST', `/rooms/${encodeURIComponent(roomId)}/leave`, {});
+    let carol: TestUser;
+    let dan: TestUser;
+    let erin: TestUser;
+    let firstRoom: string;
+    before(async function () {
+      [carol, dan, erin] = await Promise.all([registerUser(server(), 'carol'), registerUser(server(), 'dan'), registerUser(server(), 'erin')]);
+    });
+
+    it('lists a user who joins a shared room in changed, on both sides, and /keys/changes agrees', async function () {
+      firstRoom = await createRoom(carol);
+      const [carolSince, danSince] = await Promise.all([nextBatch(carol), nextBatch(dan)]);
+      expect((await join(dan, firstRoom)).status).to.equal(200);
+      const carolSees = await deviceLists(carol, carolSince);
+      expect(carolSees.changed).to.include(dan.userId);
+      expect(carolSees.left).to.deep.equal([]);
+      expect((await deviceLists(dan, danSince)).changed).to.include(carol.userId);
+      expect(await keysChanges(carol, carolSince, carolSees.next)).to.deep.equal({ changed: [dan.userId], left: [] });
+    });
+
+    it('does not list a room-mate whose join only changes their profile', async function () {
+      const since = await nextBatch(carol);
+      // A per-room display name: a new m.room.member event, join to join.
+      const rename = await api(dan, 'PUT', `/rooms/${encodeURIComponent(firstRoom)}/state/m.room.member/${encodeURIComponent(dan.userId)}`, { membership: 'join', displayname: 'Dan here' });
+      expect(rename.status).to.equal(200);
+      const after = await deviceLists(carol, since);
+      expect(after.changed).to.deep.equal([]);
+      expect(after.left).to.deep.equal([]);
+    });
+
+    it('lists a room-mate who uploads device keys in changed and wakes a long poll; a stranger is not listed', async function () {
+      const since = await nextBatch(carol);
+      const started = Date.now();
+      const polling = deviceLists(carol, since, 10_000);
+      await api(erin, 'POST', '/keys/upload', { device_keys: deviceKeysOf(erin) });
+      await api(dan, 'POST', '/keys/upload', { device_keys: deviceKeysOf(dan) });
+      const seen = await polling;
+      // Woken by dan's change, not by the end of the 10 s timeout.
+      expect(Date.now() - started).to.be.below(5000);
+      expect(seen.changed).to.deep.equal([dan.userId]);
+      const later = await deviceLists(carol, seen.next);
+      expect(later.changed).to.not.include(erin.userId);
+      expect(await keysChanges(carol, since, later.next)).to.deep.equal({ changed: [dan.userId], left: [] });
+      // Repeating the same keys is no change.
+      await api(dan, 'POST', '/keys/upload', { device_keys: deviceKeysOf(dan) });
+      expect((await deviceLists(carol, later.next)).changed).to.deep.equal([]);
+    });
+
+    it('lists a user in left once the last shared room is left, not while another is shared', async function () {
+      const secondRoom = await createRoom(carol);
+      await join(dan, secondRoom);
+      const since = await nextBatch(carol);
+      const danSince = await nextBatch(dan);
+      await leave(dan, firstRoom);
+      const stillShared = await deviceLists(carol, since);
+      expect(stillShared.left).to.deep.equal([]);
+      await leave(dan, secondRoom);
+      const gone = await deviceLists(carol, stillShared.next);
+      expect(gone.left).to.deep.equal([dan.userId]);
+      expect(gone.changed).to.deep.equal([]);
+      expect((await deviceLists(dan, danSince)).left).to.deep.equal([carol.userId]);
+      expect(await keysChanges(carol, since, gone.next)).to.deep.equal({ changed: [], left: [dan.userId] });
+      // Nothing shared any more: dan's later device changes are not carol's business.
+      await loginUser(server(), dan, 'DAN2').then((phone) => api(phone, 'POST', '/keys/upload', { device_keys: deviceKeysOf(phone) }));
+      expect((await deviceLists(carol, gone.next)).changed).to.deep.equal([]);
+    });
+
+    it('requires both /keys/changes tokens and rejects malformed ones', async function () {
+      const since = await nextBatch(carol);
+      const missing = await api(carol, 'GET', `/keys/changes?from=${since}`);
+      expect(missing.status).to.equal(400);
+      expect(missing.json.errcode).to.equal('M_MISSING_PARAM');
+      const malformed = await api(carol, 'GET', `/keys/changes?from=garbage&to=${since}`);
+      expect(malformed.status).to.equal(400);
+      expect(malformed.json.errcode).to.equal('M_INVALID_PARAM');
+    });
+  });
 }

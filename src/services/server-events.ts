@@ -9,8 +9,11 @@ export interface ServerEventMap {
   accountData: [{ userId: string; roomId: string | null; type: string; position: number }];
   /** A user's push rules changed, at this position of the push_rules stream. */
   pushRules: [{ userId: string; position: number }];
-  /** A user's devices or device keys changed, at this position of the device_lists stream. */
-  deviceLists: [{ userId: string; position: number }];
+  /**
+   * A user's devices, device keys or cross-signing keys changed, at this position of the device_lists
+   * stream; `userIds` are the users it concerns (the user and everyone sharing a room with them).
+   */
+  deviceLists: [{ userId: string; position: number; userIds: string[] }];
   /** Send-to-device messages were queued for these users, at this position of the to_device stream. */
   toDevice: [{ userIds: string[]; position: number }];
   /** A room event was committed to the timeline at this position of the events stream. */
@@ -19,6 +22,8 @@ export interface ServerEventMap {
   typing: [{ roomId: string; position: number; userIds: string[] }];
   /** A receipt was stored, at this position of the receipts stream. */
   receipt: [{ roomId: string; position: number; userIds: string[] }];
+  /** A user's presence changed, at this position of the presence stream; `userIds` share a room with them. */
+  presence: [{ userId: string; position: number; userIds: string[] }];
 }
 
 export class ServerEvents extends EventEmitter<ServerEventMap> {}

@@ -1,5 +1,7 @@
-/** client-server-api "End-to-End Encryption" key APIs (data/api/client-server/keys.yaml): upload, query, claim. */
+/** client-server-api "End-to-End Encryption" key APIs (data/api/client-server/keys.yaml): upload, query, claim, changes. */
 import { z } from 'zod';
+import { MatrixError } from '../../core/errors.ts';
+import { parseSyncToken } from '../../services/sync/sync-token.ts';
 import { defineEndpoint } from '../endpoint.ts';
 
 const signatures = z.record(z.string(), z.record(z.string(), z.string()));
@@ -38,4 +40,23 @@ export const claimKeys = defineEndpoint({
   auth: 'user',
   body: z.object({ one_time_keys: z.record(z.string(), z.record(z.string(), z.string())), timeout: z.number().int().nonnegative().optional() }),
   handle: ({ body }, deps) => deps.deviceKeys.claim(body.one_time_keys),
+});
+
+/**
+ * GET /keys/changes: users whose device lists changed between two /sync tokens, and users who no
+ * longer share a room, with the semantics of the device_lists section of /sync.
+ */
+export const getKeysChanges = defineEndpoint({
+  method: 'GET',
+  path: '/_matrix/client/v3/keys/changes',
+  resources: ['client'],
+  auth: 'user',
+  handle: ({ query, requester }, deps) => {
+    const token = (name: 'from' | 'to') => {
+      const value = query[name];
+      if (typeof value !== 'string' || value === '') throw new MatrixError('M_MISSING_PARAM', `The ${name} parameter is required`);
+      return parseSyncToken(value);
+    };
+    return deps.deviceKeys.listChanges(requester.userId, token('from'), token('to'));
+  },
 });

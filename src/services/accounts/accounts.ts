@@ -6,6 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { MatrixError } from '../../core/errors.ts';
 import type { DeviceRecord } from '../../storage/repositories/devices.ts';
 import type { Repositories, Storage } from '../../storage/storage.ts';
+import { commitDeviceListChange } from '../e2ee/device-lists.ts';
 import type { ServerEvents } from '../server-events.ts';
 import { generateDeviceId, hashAccessToken } from './access-tokens.ts';
 import { hashPassword, verifyPassword } from './passwords.ts';
@@ -188,13 +189,7 @@ export class Accounts {
    * device_lists stream, so other users' clients stop encrypting for the removed devices.
    */
   private async removeDevices(userId: string, change: (tx: Repositories) => Promise<void>): Promise<void> {
-    const position = await this.storage.transaction(async (tx) => {
-      await change(tx);
-      const next = await tx.streamCounters.nextPosition('device_lists');
-      await tx.e2eeKeys.recordDeviceListChange(userId, next);
-      return next;
-    });
-    this.events.emit('deviceLists', { userId, position });
+    await commitDeviceListChange(this.storage, this.events, userId, change);
   }
 
   private async startSession(tx: Repositories, userId: string, requestedDeviceId: string | undefined, displayName: string | undefined, withRefreshToken: boolean): Promise<Session> {

@@ -11,6 +11,7 @@ import type { KeyObject } from '../../storage/repositories/e2ee-keys.ts';
 import type { Repositories, Storage } from '../../storage/storage.ts';
 import type { Requester } from '../accounts/accounts.ts';
 import type { ServerEvents } from '../server-events.ts';
+import { commitDeviceListChange } from './device-lists.ts';
 
 export type CrossSigningUpload = Partial<Record<'master_key' | 'self_signing_key' | 'user_signing_key', KeyObject>>;
 
@@ -123,13 +124,7 @@ export class CrossSigning {
 
   /** Commits a change to the user's keys together with its position on the device_lists stream. */
   private async recordChange(userId: string, change: (tx: Repositories) => Promise<void>): Promise<void> {
-    const position = await this.storage.transaction(async (tx) => {
-      await change(tx);
-      const next = await tx.streamCounters.nextPosition('device_lists');
-      await tx.e2eeKeys.recordDeviceListChange(userId, next);
-      return next;
-    });
-    this.events.emit('deviceLists', { userId, position });
+    await commitDeviceListChange(this.storage, this.events, userId, change);
   }
 }
 

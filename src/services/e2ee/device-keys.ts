@@ -10,6 +10,7 @@ import type { Storage } from '../../storage/storage.ts';
 import type { Requester } from '../accounts/accounts.ts';
 import type { ServerEvents } from '../server-events.ts';
 import type { CrossSigning } from './cross-signing.ts';
+import { commitDeviceListChange, deviceListChanges, type DeviceListChanges, type DeviceListPositions } from './device-lists.ts';
 
 export interface KeysUpload {
   device_keys?: KeyObject & { user_id: string; device_id: string };
@@ -37,7 +38,7 @@ export class DeviceKeys {
     const fallbackKeys = splitKeyIds(upload.fallback_keys ?? {});
     if (new Set(fallbackKeys.map((k) => k.algorithm)).size !== fallbackKeys.length) throw new MatrixError('M_INVALID_PARAM', 'At most one fallback key per algorithm');
 
-    const changedPosition = await this.storage.transaction(async (tx) => {
+    await commitDeviceListChange(this.storage, this.events, userId, async (tx) => {
       for (const key of oneTimeKeys) {
         const existing = await tx.e2eeKeys.oneTimeKey(userId, deviceId, key.algorithm, key.keyId);
         if (existing !== undefined && JSON.stringify(existing) !== JSON.stringify(key.key)) {
@@ -46,13 +47,11 @@ export class DeviceKeys {
       }
       await tx.e2eeKeys.addOneTimeKeys(userId, deviceId, oneTimeKeys);
       for (const key of fallbackKeys) await tx.e2eeKeys.setFallbackKey(userId, deviceId, key.algorithm, key.keyId, key.key);
-      if (!deviceKeys || JSON.stringify(await tx.e2eeKeys.deviceKeys(userId, deviceId)) === JSON.stringify(deviceKeys)) return undefined;
+      // Only new or different device keys are a device list change; key counts are the device's own business.
+      if (!deviceKeys || JSON.stringify(await tx.e2eeKeys.deviceKeys(userId, deviceId)) === JSON.stringify(deviceKeys)) return false;
       await tx.e2eeKeys.setDeviceKeys(userId, deviceId, deviceKeys);
-      const position = await tx.streamCounters.nextPosition('device_lists');
-      await tx.e2eeKeys.recordDeviceListChange(userId, position);
-      return position;
+      return true;
     });
-    if (changedPosition !== undefined) this.events.emit('deviceLists', { userId, position: changedPosition });
     return { one_time_key_counts: await this.storage.e2eeKeys.oneTimeKeyCounts(userId, deviceId) };
   }
 
@@ -92,6 +91,11 @@ export class DeviceKeys {
       this.storage.e2eeKeys.unusedFallbackKeyTypes(userId, deviceId),
     ]);
     return { oneTimeKeyCounts, unusedFallbackKeyTypes };
+  }
+
+  /** Users whose device lists the user must query again between two positions (/sync device_lists, /keys/changes). */
+  async listChanges(userId: string, from: DeviceListPositions, to: DeviceListPositions): Promise<DeviceListChanges> {
+    return deviceListChanges(this.storage, userId, from, to);
   }
 
   private partition(userIds: string[]): { local: string[]; remoteServers: string[] } {

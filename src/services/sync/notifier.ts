@@ -25,8 +25,9 @@ export class SyncNotifier {
     events.on('roomEvent', ({ position, userIds }) => this.advance('events', position, userIds));
     events.on('typing', ({ position, userIds }) => this.advance('typing', position, userIds));
     events.on('receipt', ({ position, userIds }) => this.advance('receipts', position, userIds));
-    // A user's device list changes concern that user; sharing rooms widens this with federation.
-    events.on('deviceLists', ({ userId, position }) => this.advance('device_lists', position, [userId]));
+    events.on('presence', ({ position, userIds }) => this.advance('presence', position, userIds));
+    // A user's device list changes concern the user and everyone sharing a room with them.
+    events.on('deviceLists', ({ position, userIds }) => this.advance('device_lists', position, userIds));
   }
 
   /** The latest committed position of every stream: what a /sync may read up to. */

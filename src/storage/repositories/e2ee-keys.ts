@@ -1,8 +1,14 @@
-/** Device identity keys, one-time keys, fallback keys and device list changes (E2EE tables). */
+/**
+ * Device identity keys, one-time keys, fallback keys and device list changes (E2EE tables).
+ */
+import type { Knex } from 'knex';
 import type { Database } from '../database.ts';
+import { RoomMembershipRepository, roomMatesQuery } from './room-memberships.ts';
 
 export type KeyObject = Record<string, unknown>;
 
+/** Up to this many users changed in a range, they are checked one by one against the shared rooms. */
+const shortRangeUsers = 200;
 interface DeviceKeysRow {
   user_id: string;
   device_id: string;
@@ -104,11 +110,28 @@ export class E2eeKeyRepository {
     return rows.map((row) => row.algorithm).sort();
   }
 
-  /** Users among `userIds` whose device lists changed after `since`, up to `upTo`. */
-  async usersWithDeviceListChanges(userIds: readonly string[], since: number, upTo: number): Promise<string[]> {
-    if (userIds.length === 0) return [];
-    const rows = await this.db('device_list_changes').whereIn('user_id', userIds).andWhere('stream_position', '>', since).andWhere('stream_position', '<=', upTo).distinct('user_id');
-    return rows.map((row: { user_id: string }) => row.user_id).sort();
+  /**
+   * Users whose device lists changed after `since`, up to `upTo`, among `userId` and the users joined
+   * to a room `userId` is joined to. A short range (the usual incremental sync) is read first and its
+   * few users checked against the shared rooms; a long one is read through the user's room-mates and
+   * the (user_id, stream_position) index, so the cost is bounded by either, never by all users.
+   */
+  async roomMatesWithDeviceListChanges(userId: string, since: number, upTo: number): Promise<string[]> {
+    const inRange = (query: Knex.QueryBuilder, table: string) => query.where(`${table}.stream_position`, '>', since).andWhere(`${table}.stream_position`, '<=', upTo);
+    const changedRows: Array<{ user_id: string }> = await inRange(this.db('device_list_changes'), 'device_list_changes').distinct('user_id').limit(shortRangeUsers + 1);
+    let changed: string[];
+    if (changedRows.length <= shortRangeUsers) {
+      const candidates = changedRows.map((row) => row.user_id);
+      const sharing = await new RoomMembershipRepository(this.db).usersSharingRoomsWith(userId, candidates);
+      changed = candidates.filter((user) => user === userId || sharing.has(user));
+    } else {
+      const rows = await inRange(roomMatesQuery(this.db, userId).crossJoin('device_list_changes as dlc' as never).whereRaw('dlc.user_id = theirs.state_key'), 'dlc')
+        .clearSelect()
+        .distinct('dlc.user_id as user_id');
+      changed = rows.map((row: { user_id: string }) => row.user_id);
+      if (!changed.includes(userId) && (await inRange(this.db('device_list_changes'), 'device_list_changes').where('user_id', userId).first())) changed.push(userId);
+    }
+    return changed.sort();
   }
 
   async recordDeviceListChange(userId: string, streamPosition: number): Promise<void> {
