@@ -24,8 +24,9 @@ export class PushRules {
     private readonly events: ServerEvents,
   ) {}
 
-  async ruleset(userId: string): Promise<PushRuleset> {
-    const [own, changes] = await Promise.all([this.storage.pushRules.rules(userId), this.storage.pushRules.defaultChanges(userId)]);
+  /** `storage` is a transaction's repositories when called from inside one (the push actions hook). */
+  async ruleset(userId: string, storage: Repositories = this.storage): Promise<PushRuleset> {
+    const [own, changes] = await Promise.all([storage.pushRules.rules(userId), storage.pushRules.defaultChanges(userId)]);
     const changed = new Map(changes.map((c) => [c.ruleId, c]));
     const withChanges = (rule: PushRule): PushRule => {
       const change = changed.get(rule.rule_id);

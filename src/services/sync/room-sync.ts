@@ -17,12 +17,15 @@ import type { Typing } from '../ephemeral/typing.ts';
 import type { ClientEvents } from '../rooms/client-events.ts';
 import type { EventStore, LocalEvent } from '../rooms/event-store.ts';
 import type { HistoryVisibility } from '../rooms/history-visibility.ts';
+import type { IgnoredUsers } from '../rooms/ignored-users.ts';
 import type { Membership, RoomStates, StateMap } from '../rooms/room-states.ts';
+import { unreadCounts, type RoomUnreadCounts } from './unread-counts.ts';
 
 export interface RoomEventFilter extends EventFilter {
   rooms?: string[];
   not_rooms?: string[];
   lazy_load_members?: boolean;
+  unread_thread_notifications?: boolean;
 }
 
 export interface RoomSyncFilter {
@@ -31,6 +34,7 @@ export interface RoomSyncFilter {
   include_leave?: boolean;
   timeline?: RoomEventFilter;
   state?: RoomEventFilter;
+  ephemeral?: RoomEventFilter;
   account_data?: RoomEventFilter;
 }
 
@@ -55,7 +59,7 @@ interface Timeline {
   prev_batch: string;
 }
 
-export interface JoinedRoomSync {
+export interface JoinedRoomSync extends Partial<RoomUnreadCounts> {
   timeline: Timeline;
   state: { events: JsonObject[] };
   account_data: { events: Array<{ type: string; content: JsonObject }> };
@@ -91,6 +95,7 @@ export class RoomSync {
     private readonly typing: Typing,
     private readonly receipts: Receipts,
     private readonly clientEvents: ClientEvents,
+    private readonly ignoredUsers: IgnoredUsers,
   ) {}
 
   async rooms(request: RoomSyncRequest): Promise<RoomsSync> {
@@ -114,11 +119,12 @@ export class RoomSync {
 
       if (membership === 'join') {
         const fresh = since === undefined || request.fullState || changedInRange;
-        const ephemeral: object[] = [];
+        const unfiltered: Array<{ type: string }> = [];
         const typing = this.typing.typingEvent(roomId, fresh ? undefined : request.typing.since);
-        if (typing && (typing.content.user_ids.length > 0 || !fresh)) ephemeral.push(typing);
+        if (typing && (typing.content.user_ids.length > 0 || !fresh)) unfiltered.push(typing);
         const receipt = receipts.get(roomId);
-        if (receipt) ephemeral.push(receipt);
+        if (receipt) unfiltered.push(receipt);
+        const ephemeral = applyEventFilter(filter?.ephemeral, unfiltered);
         if (!fresh && !withEvents!.has(roomId) && accountData.length === 0 && ephemeral.length === 0) continue;
         const room = await this.roomSection(request, roomId, fresh ? undefined : since, request.upTo);
         result.join[roomId] = {
@@ -129,6 +135,8 @@ export class RoomSync {
         };
       } else if (membership === 'invite' || membership === 'knock') {
         if (!changedInRange || !memberEvent) continue;
+        // "Ignoring Users": invites from ignored users are not sent.
+        if (membership === 'invite' && (await this.ignoredUsers.of(userId)).has(memberEvent.event.sender)) continue;
         const events = await this.strippedState(roomId, memberEvent.event, { userId, deviceId: request.deviceId });
         if (membership === 'invite') result.invite[roomId] = { invite_state: { events } };
         else result.knock[roomId] = { knock_state: { events } };
@@ -141,6 +149,9 @@ export class RoomSync {
         result.leave[roomId] = { ...room, account_data: { events: applyEventFilter(filter?.account_data, accountData) } };
       }
     }
+    // Receipts are ephemeral data of the room, so a new one brings the room, with its new counts.
+    const counts = await unreadCounts(this.storage, userId, Object.keys(result.join), request.upTo, filter?.timeline?.unread_thread_notifications === true);
+    for (const [roomId, room] of Object.entries(result.join)) Object.assign(room, counts.get(roomId));
     return result;
   }
 
@@ -158,7 +169,7 @@ export class RoomSync {
     const ordered = page.flatMap((row) => locals.get(row.eventId as EventId) ?? []);
     const membership = (await this.roomStates.membership(roomId, request.userId)) as Membership | undefined;
     const visible = await this.visibility.filter(request.userId, ordered, membership);
-    const timelineEvents = applyEventFilter(request.filter?.timeline, visible.map((local) => local.event));
+    const timelineEvents = applyEventFilter(request.filter?.timeline, await this.ignoredUsers.filter(request.userId, visible.map((local) => local.event)));
     const first = ordered[0];
     const prevBatch = `s${first ? first.streamPosition! - 1 : upTo}`;
 
