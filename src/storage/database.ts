@@ -6,6 +6,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import knex, { type Knex } from 'knex';
 import pg from 'pg';
+import { prepareConnection, SqliteClient, type SqliteConnection } from './sqlite-client.ts';
 
 export type Database = Knex;
 export type DatabaseOptions = { engine: 'sqlite'; path: string } | { engine: 'postgres'; url: string };
@@ -20,20 +21,18 @@ export function openDatabase(config: DatabaseOptions): Database {
   }
   mkdirSync(dirname(config.path), { recursive: true });
   return knex({
-    client: 'better-sqlite3',
+    // better-sqlite3, with a reader connection beside the one writer (see sqlite-client.ts).
+    client: SqliteClient as unknown as typeof Knex.Client,
     connection: { filename: config.path },
     useNullAsDefault: true,
-    // better-sqlite3 is synchronous: one connection serialises access without lock contention.
+    // better-sqlite3 is synchronous: one writer connection serialises writes without lock contention.
     pool: {
       min: 1,
       max: 1,
-      afterCreate(connection: { pragma(sql: string): unknown }, done: (error: Error | null, connection: unknown) => void) {
+      afterCreate(connection: SqliteConnection, done: (error: Error | null, connection: unknown) => void) {
         try {
           // WAL lets readers run beside the writer; FULL sync keeps every acknowledged commit across a power cut.
-          connection.pragma('journal_mode = WAL');
-          connection.pragma('synchronous = FULL');
-          connection.pragma('foreign_keys = ON');
-          connection.pragma('busy_timeout = 5000');
+          prepareConnection(connection, ['journal_mode = WAL', 'synchronous = FULL', 'foreign_keys = ON', 'busy_timeout = 5000']);
           done(null, connection);
         } catch (error) {
           done(error as Error, connection);

@@ -1,13 +1,20 @@
 /**
- * The one write path for room events (DESIGN "The event path"). A local event is built and persisted
- * under its room's lock: read the current state and forward extremities, build the event (prev events,
- * auth events chosen by the rules, depth, hashes, signature, event ID), check it against the
- * authorization rules, then commit it with its state snapshot, stream position, extremities and the
- * room's new current state in one transaction. Only after the commit do the caches learn of it and
- * `roomEvent` go out, so nobody sees an event that could still roll back.
+ * The one write path for room events (DESIGN "The event path"). A local event is built under its
+ * room's lock: take the room's tip (its state and forward extremities, including events still being
+ * committed), build the event (prev events, auth events chosen by the rules, depth, hashes, signature,
+ * event ID), check it against the authorization rules against that state, and hand it to the
+ * persister, which commits it with others in one transaction (group commit). The lock is released as
+ * soon as the event is handed over, so the room's next event is built while this one commits; the
+ * append resolves only after the commit. Only then do the caches learn of it and `roomEvent` go out,
+ * so nobody sees an event that could still roll back.
  *
- * Lock order: the room's mutex, then the database transaction (which locks the events stream counter).
+ * The tip is the room as the next event will see it. When an event fails to commit, the tip is
+ * dropped and reloaded from the database once the room's other events in flight have settled; an event
+ * that was built on the failed one is built again.
+ *
+ * Lock order: the room's mutex, then (inside the persister) the database transaction.
  */
+import { LRUCache } from 'lru-cache';
 import { checkEventAuth, type AuthState } from '../../core/auth/check-event-auth.ts';
 import { authEventKeys, authStateKeys } from '../../core/auth/auth-events.ts';
 import type { JsonObject } from '../../core/canonical-json.ts';
@@ -21,7 +28,10 @@ import type { Repositories, Storage } from '../../storage/storage.ts';
 import { KeyedMutex } from '../../util/keyed-mutex.ts';
 import type { ServerEvents } from '../server-events.ts';
 import type { EventStore, LocalEvent } from './event-store.ts';
+import { DependencyFailedError, EventPersister, PendingStateGroup, type AppendedEvent, type PersistHook, type PersistRequest, type StateGroupRef } from './event-persister.ts';
 import type { RoomStates, StateMap } from './room-states.ts';
+
+export type { AppendedEvent, PersistHook } from './event-persister.ts';
 
 export interface EventDraft {
   roomId: RoomId;
@@ -33,22 +43,29 @@ export interface EventDraft {
   redacts?: EventId;
 }
 
-export interface AppendedEvent {
-  event: RoomEvent;
-  streamPosition: number;
-}
+type WithinHook = (tx: Repositories, appended: AppendedEvent) => Promise<void>;
 
-/**
- * Work that must commit atomically with an event (push actions, per-user counters): runs inside the
- * transaction that persists the event, after its row is written, with the room state after it.
- */
-export type PersistHook = (tx: Repositories, appended: AppendedEvent, stateAfter: StateMap) => Promise<void>;
+/** The end of a room's timeline as its next event sees it, committed or not. */
+interface RoomTip {
+  state: StateMap;
+  group: StateGroupRef;
+  /** The room's forward extremities: the next event references the newest of them. */
+  extremities: RoomEvent[];
+}
 
 /** rooms "prev_events": Synapse references at most 10 of the newest extremities. */
 const maxPrevEvents = 10;
+/** An event built on one that failed to commit is built again, a few times at most. */
+const maxAttempts = 3;
 
 export class Timeline {
   private readonly roomLocks = new KeyedMutex();
+  private readonly persister: EventPersister;
+  private readonly tips = new LRUCache<string, RoomTip>({ max: 10_000 });
+  /** Per room, the appends handed to the persister and not settled yet. */
+  private readonly inFlight = new Map<string, Set<Promise<unknown>>>();
+  /** Events handed to the persister and not committed yet: the auth events of the events built on them. */
+  private readonly uncommitted = new Map<string, RoomEvent>();
 
   constructor(
     private readonly storage: Storage,
@@ -57,8 +74,10 @@ export class Timeline {
     private readonly serverEvents: ServerEvents,
     private readonly signing: { serverName: string; key: SigningKey },
     private readonly clock: () => number,
-    private readonly persistHooks: readonly PersistHook[] = [],
-  ) {}
+    persistHooks: readonly PersistHook[] = [],
+  ) {
+    this.persister = new EventPersister(storage, persistHooks);
+  }
 
   /**
    * Creates a room from its m.room.create event: the room ID is made here (v1–v11) or derived from
@@ -72,115 +91,154 @@ export class Timeline {
     );
     const verdict = checkEventAuth(event, new Map(), rules);
     if (!verdict.allowed) throw new MatrixError('M_FORBIDDEN', verdict.reason);
-    return this.roomLocks.run(event.roomId, () =>
-      this.persist(event, { groupId: null, state: new Map() }, {
-        first: (tx) => tx.roomEvents.createRoom({ roomId: event.roomId, roomVersion: rules.id, creator, isPublic, createdTs: event.originServerTs, currentStateGroup: null }),
-      }),
-    );
+    const first = (tx: Repositories) => tx.roomEvents.createRoom({ roomId: event.roomId, roomVersion: rules.id, creator, isPublic, createdTs: event.originServerTs, currentStateGroup: null });
+    const handed = await this.roomLocks.run(event.roomId, async () => {
+      const tip: RoomTip = { state: new Map(), group: null, extremities: [] };
+      this.tips.set(event.roomId, tip);
+      return this.handOver(event, tip, { first });
+    });
+    return this.published(await handed.committed);
   }
 
   /**
    * Builds, authorises and persists a local event at the end of the room's timeline. `within` runs in
    * the same transaction (to record a client transaction ID with the event it produced).
    */
-  async append(draft: EventDraft, within?: (tx: Repositories, appended: AppendedEvent) => Promise<void>): Promise<AppendedEvent> {
+  async append(draft: EventDraft, within?: WithinHook): Promise<AppendedEvent> {
     const rules = await this.eventStore.roomRules(draft.roomId);
-    return this.roomLocks.run(draft.roomId, async () => {
-      const current = await this.roomStates.currentState(draft.roomId);
-      const prevEvents = await this.prevEvents(draft.roomId);
-      const subject = { type: draft.type, sender: draft.sender, stateKey: draft.stateKey, content: draft.content };
-      const authState = await this.roomStates.events(current.state, authStateKeys(subject, rules));
-      const authEvents = authEventKeys(subject, rules).flatMap((key) => authState.get(key) ?? []);
-      const { event } = buildEvent(
-        {
-          rules,
-          roomId: draft.roomId,
-          type: draft.type,
-          stateKey: draft.stateKey,
-          sender: draft.sender,
-          content: draft.content,
-          redacts: draft.redacts,
-          prevEvents,
-          authEvents,
-          depth: Math.min(Math.max(0, ...prevEvents.map((e) => e.depth)) + 1, Number.MAX_SAFE_INTEGER),
-          originServerTs: this.clock(),
-        },
-        this.signing,
-      );
-      const verdict = checkEventAuth(event, authState as AuthState, rules);
-      if (!verdict.allowed) throw new MatrixError('M_FORBIDDEN', verdict.reason);
-      return this.persist(event, current, { within });
-    });
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const handed = await this.roomLocks.run(draft.roomId, () => this.build(rules, draft, within));
+        return await this.published(await handed.committed);
+      } catch (error) {
+        if (!(error instanceof DependencyFailedError) || attempt >= maxAttempts) throw error;
+      }
+    }
   }
 
-  /** The newest forward extremities, which the next event references. */
-  private async prevEvents(roomId: RoomId): Promise<RoomEvent[]> {
-    const ids = await this.storage.roomEvents.forwardExtremities(roomId);
-    const events = [...(await this.eventStore.getEvents(ids as EventId[])).values()];
-    return events.sort((a, b) => b.depth - a.depth).slice(0, maxPrevEvents);
+  /** Under the room's lock: builds and authorises the event on the room's tip and hands it over. */
+  private async build(rules: Readonly<RoomVersionRules>, draft: EventDraft, within?: WithinHook): Promise<{ committed: Promise<Committed> }> {
+    const tip = await this.tip(draft.roomId);
+    const subject = { type: draft.type, sender: draft.sender, stateKey: draft.stateKey, content: draft.content };
+    const authState = await this.stateEvents(tip.state, authStateKeys(subject, rules));
+    const authEvents = authEventKeys(subject, rules).flatMap((key) => authState.get(key) ?? []);
+    const prevEvents = [...tip.extremities].sort((a, b) => b.depth - a.depth).slice(0, maxPrevEvents);
+    const { event } = buildEvent(
+      {
+        rules,
+        roomId: draft.roomId,
+        type: draft.type,
+        stateKey: draft.stateKey,
+        sender: draft.sender,
+        content: draft.content,
+        redacts: draft.redacts,
+        prevEvents,
+        authEvents,
+        depth: Math.min(Math.max(0, ...prevEvents.map((e) => e.depth)) + 1, Number.MAX_SAFE_INTEGER),
+        originServerTs: this.clock(),
+      },
+      this.signing,
+    );
+    const verdict = checkEventAuth(event, authState as AuthState, rules);
+    if (!verdict.allowed) throw new MatrixError('M_FORBIDDEN', verdict.reason);
+    return this.handOver(event, tip, { within });
   }
 
-  private async persist(
-    event: RoomEvent,
-    before: { groupId: number | null; state: StateMap },
-    hooks: { first?: (tx: Repositories) => Promise<void>; within?: (tx: Repositories, appended: AppendedEvent) => Promise<void> },
-  ): Promise<AppendedEvent> {
-    const isState = event.stateKey !== undefined;
-    const key = isState ? stateKeyOf(event.type, event.stateKey!) : undefined;
-    const after = new Map(before.state) as Map<StateKey, EventId>;
-    if (key) after.set(key, event.eventId);
+  /**
+   * Hands the event to the persister and moves the tip past it (the caller holds the room's lock).
+   * The commit is returned wrapped, so the lock is released without waiting for it.
+   */
+  private handOver(event: RoomEvent, tip: RoomTip, hooks: Pick<PersistRequest, 'first' | 'within'>): { committed: Promise<Committed> } {
+    const key = event.stateKey === undefined ? undefined : stateKeyOf(event.type, event.stateKey);
+    const before = { group: tip.group, state: tip.state };
+    const after = key ? { group: new PendingStateGroup(), state: new Map(tip.state).set(key, event.eventId) } : before.group === null ? { group: new PendingStateGroup(), state: tip.state } : before;
+    this.uncommitted.set(event.eventId, event);
+    tip.state = after.state;
+    tip.group = after.group;
+    // As in the database: the event replaces the extremities it references (all but the oldest beyond 10).
+    tip.extremities = [event, ...tip.extremities.filter((extremity) => !event.prevEventIds.includes(extremity.eventId))];
+    const committed = this.persister.persist({ event, before, after, ...hooks }).then(
+      (persisted): Committed => {
+        // Synchronously, in commit order: the caches hold what is committed.
+        const local: LocalEvent = { event, streamPosition: persisted.appended.streamPosition, rejected: false, stateBeforeGroup: persisted.stateBeforeGroup, stateAfterGroup: persisted.stateAfterGroup };
+        this.eventStore.remember(local);
+        this.uncommitted.delete(event.eventId);
+        const membershipChange = event.type === 'm.room.member' ? { userId: event.stateKey!, membership: String(event.content.membership) } : undefined;
+        this.roomStates.setCurrentState(event.roomId, { groupId: persisted.stateAfterGroup, state: after.state }, membershipChange);
+        return { appended: persisted.appended, membershipChange };
+      },
+      (error: unknown) => {
+        this.uncommitted.delete(event.eventId);
+        // The tip may hold the failed event: rebuild it from what did commit.
+        this.tips.delete(event.roomId);
+        throw error;
+      },
+    );
+    this.track(event.roomId, committed);
+    return { committed };
+  }
 
-    const committed = await this.storage.transaction(async (tx) => {
-      await hooks.first?.(tx);
-      const streamPosition = await tx.streamCounters.nextPosition('events');
-      let afterGroup = before.groupId;
-      if (key || afterGroup === null) {
-        afterGroup = await tx.stateGroups.create(event.roomId, after, before.groupId === null ? undefined : { id: before.groupId, state: before.state });
-      }
-      await tx.roomEvents.insertEvent(
-        {
-          eventId: event.eventId,
-          roomId: event.roomId,
-          type: event.type,
-          stateKey: event.stateKey ?? null,
-          sender: event.sender,
-          depth: event.depth,
-          originServerTs: event.originServerTs,
-          streamPosition,
-          pdu: event.pdu,
-          outlier: false,
-          rejectedReason: null,
-          softFailed: false,
-          stateBeforeGroup: before.groupId,
-          stateAfterGroup: afterGroup,
-        },
-        event.prevEventIds,
-        event.authEventIds,
-      );
-      await tx.roomEvents.advanceForwardExtremities(event.roomId, event.eventId, event.prevEventIds);
-      if (key) {
-        const membership = event.type === 'm.room.member' ? (event.content.membership as string) : null;
-        await tx.roomEvents.applyCurrentStateChanges(event.roomId, [{ type: event.type, stateKey: event.stateKey!, eventId: event.eventId, membership }]);
-      }
-      if (afterGroup !== before.groupId) await tx.roomEvents.setCurrentStateGroup(event.roomId, afterGroup!);
-      if (event.redacts !== undefined) await tx.roomEvents.recordRedaction(event.redacts, event.eventId);
-      if (event.type === 'm.room.join_rules' && event.stateKey === '' && typeof event.content.join_rule === 'string') await tx.roomEvents.setJoinRule(event.roomId, event.content.join_rule);
-      const appended = { event, streamPosition };
-      for (const hook of this.persistHooks) await hook(tx, appended, after);
-      await hooks.within?.(tx, appended);
-      return { appended, afterGroup: afterGroup! };
-    });
-
-    const local: LocalEvent = { event, streamPosition: committed.appended.streamPosition, rejected: false, stateBeforeGroup: before.groupId, stateAfterGroup: committed.afterGroup };
-    this.eventStore.remember(local);
-    const membershipChange = event.type === 'm.room.member' ? { userId: event.stateKey!, membership: String(event.content.membership) } : undefined;
-    this.roomStates.setCurrentState(event.roomId, { groupId: committed.afterGroup, state: after }, membershipChange);
-    // Who must hear of it: the room's members, and the user whose membership it changes.
+  /** After the commit: tells the room's members and the user whose membership changed. */
+  private async published({ appended, membershipChange }: Committed): Promise<AppendedEvent> {
+    const { event, streamPosition } = appended;
     const concerned = new Set(await this.roomStates.joinedMembers(event.roomId));
     if (membershipChange) concerned.add(membershipChange.userId);
-    this.serverEvents.emit('roomEvent', { roomId: event.roomId, eventId: event.eventId, position: committed.appended.streamPosition, userIds: [...concerned] });
-    return committed.appended;
+    this.serverEvents.emit('roomEvent', { roomId: event.roomId, eventId: event.eventId, position: streamPosition, userIds: [...concerned] });
+    return appended;
   }
+
+  /** The room's tip; loaded from the database when not held, after the room's appends in flight settle. */
+  private async tip(roomId: RoomId): Promise<RoomTip> {
+    const held = this.tips.get(roomId);
+    if (held) return held;
+    const pending = this.inFlight.get(roomId);
+    if (pending) await Promise.allSettled(pending);
+    const current = await this.roomStates.currentState(roomId);
+    const tip: RoomTip = { state: current.state, group: current.groupId, extremities: await this.forwardExtremities(roomId) };
+    this.tips.set(roomId, tip);
+    return tip;
+  }
+
+  private async forwardExtremities(roomId: RoomId): Promise<RoomEvent[]> {
+    const ids = await this.storage.roomEvents.forwardExtremities(roomId);
+    return [...(await this.eventStore.getEvents(ids as EventId[])).values()];
+  }
+
+  /** The events of `state` under `keys`, including events not committed yet. */
+  private async stateEvents(state: StateMap, keys: readonly StateKey[]): Promise<Map<StateKey, RoomEvent>> {
+    const result = new Map<StateKey, RoomEvent>();
+    const missing = new Map<StateKey, EventId>();
+    for (const key of keys) {
+      const id = state.get(key);
+      if (id === undefined) continue;
+      const event = this.uncommitted.get(id);
+      if (event) result.set(key, event);
+      else missing.set(key, id);
+    }
+    if (missing.size === 0) return result;
+    const stored = await this.eventStore.getEvents([...missing.values()]);
+    for (const [key, id] of missing) {
+      const event = stored.get(id);
+      if (event) result.set(key, event);
+    }
+    return result;
+  }
+
+  private track(roomId: string, committed: Promise<unknown>): void {
+    let pending = this.inFlight.get(roomId);
+    if (!pending) this.inFlight.set(roomId, (pending = new Set()));
+    pending.add(committed);
+    const settled = () => {
+      pending.delete(committed);
+      if (pending.size === 0 && this.inFlight.get(roomId) === pending) this.inFlight.delete(roomId);
+    };
+    committed.then(settled, settled);
+  }
+}
+
+interface Committed {
+  appended: AppendedEvent;
+  membershipChange: { userId: string; membership: string } | undefined;
 }
 
 function randomLocalpart(): string {

@@ -138,7 +138,12 @@ export class RoomEventRepository {
   }
 
   async insertEvent(event: StoredEvent, prevEventIds: readonly string[], authEventIds: readonly string[]): Promise<void> {
-    await this.db<EventRow>('events').insert({
+    await this.insertEvents([{ event, prevEventIds, authEventIds }]);
+  }
+
+  /** Several events with their DAG edges, in few statements (the event persister's batches). */
+  async insertEvents(events: ReadonlyArray<{ event: StoredEvent; prevEventIds: readonly string[]; authEventIds: readonly string[] }>): Promise<void> {
+    const rows = events.map(({ event }) => ({
       event_id: event.eventId,
       room_id: event.roomId,
       type: event.type,
@@ -153,9 +158,13 @@ export class RoomEventRepository {
       soft_failed: event.softFailed,
       state_before_group: event.stateBeforeGroup,
       state_after_group: event.stateAfterGroup,
-    });
-    if (prevEventIds.length > 0) await this.db('event_edges').insert(prevEventIds.map((id) => ({ event_id: event.eventId, prev_event_id: id })));
-    if (authEventIds.length > 0) await this.db('event_auth').insert(authEventIds.map((id) => ({ event_id: event.eventId, auth_event_id: id })));
+    }));
+    const edges = events.flatMap(({ event, prevEventIds }) => prevEventIds.map((id) => ({ event_id: event.eventId, prev_event_id: id })));
+    const auth = events.flatMap(({ event, authEventIds }) => authEventIds.map((id) => ({ event_id: event.eventId, auth_event_id: id })));
+    // 14 bound parameters per event row: chunks stay far below SQLite's limit on parameters.
+    for (let i = 0; i < rows.length; i += 50) await this.db<EventRow>('events').insert(rows.slice(i, i + 50));
+    for (let i = 0; i < edges.length; i += chunkSize) await this.db('event_edges').insert(edges.slice(i, i + chunkSize));
+    for (let i = 0; i < auth.length; i += chunkSize) await this.db('event_auth').insert(auth.slice(i, i + chunkSize));
   }
 
   /** The stored events among `eventIds`; unknown IDs are simply absent. */
@@ -263,8 +272,25 @@ export class RoomEventRepository {
 
   /** A new event replaces the extremities it references and becomes one itself. */
   async advanceForwardExtremities(roomId: string, eventId: string, prevEventIds: readonly string[]): Promise<void> {
-    if (prevEventIds.length > 0) await this.db('forward_extremities').where('room_id', roomId).whereIn('event_id', prevEventIds).delete();
-    await this.db('forward_extremities').insert({ room_id: roomId, event_id: eventId }).onConflict(['room_id', 'event_id']).ignore();
+    await this.replaceForwardExtremities(
+      prevEventIds.map((id) => ({ roomId, eventId: id })),
+      [{ roomId, eventId }],
+    );
+  }
+
+  /**
+   * Removes `removed` from the extremities and adds `added`, for several new events (of any rooms) at
+   * once: `removed` is every event they reference, `added` those of them no other of them references.
+   */
+  async replaceForwardExtremities(removed: ReadonlyArray<{ roomId: string; eventId: string }>, added: ReadonlyArray<{ roomId: string; eventId: string }>): Promise<void> {
+    for (let i = 0; i < removed.length; i += chunkSize) {
+      const pairs = removed.slice(i, i + chunkSize).map(({ roomId, eventId }) => [roomId, eventId]);
+      await this.db('forward_extremities').whereIn(['room_id', 'event_id'], pairs).delete();
+    }
+    for (let i = 0; i < added.length; i += chunkSize) {
+      const rows = added.slice(i, i + chunkSize).map(({ roomId, eventId }) => ({ room_id: roomId, event_id: eventId }));
+      await this.db('forward_extremities').insert(rows).onConflict(['room_id', 'event_id']).ignore();
+    }
   }
 
   /** The room's current state: `${type}\u0000${state_key}` → event ID. */

@@ -26,6 +26,13 @@ describe('StreamCounterRepository', function () {
       expect(rows.map((r) => r.streamPosition)).to.deep.equal(Array.from({ length: 40 }, (_, i) => i + 1));
     });
 
+    it('reserves consecutive positions for a writer that commits several rows at once', async function () {
+      const first = await storage.transaction((tx) => tx.streamCounters.nextPositions('to_device', 5));
+      const next = await storage.transaction((tx) => tx.streamCounters.nextPositions('to_device', 3));
+      expect([first, next]).to.deep.equal([1, 6]);
+      expect(await storage.streamCounters.currentPosition('to_device')).to.equal(8);
+    });
+
     it('rolls a position back with its transaction', async function () {
       const before = await storage.streamCounters.currentPosition('account_data');
       await storage

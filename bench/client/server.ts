@@ -1,0 +1,103 @@
+/**
+ * The server under test: `lattice start` as an operator runs it, a child process on a fresh SQLite
+ * database in a temporary directory, with a generated configuration whose rate limits are lifted (the
+ * load generator acts faster than people) and registration open (it makes its own users).
+ * LATTICE_BENCH_CPU_PROF=<dir> runs the child under `node --cpu-prof` for profiling.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseDocument } from 'yaml';
+import { generateConfigText } from '../../src/config/generate-config.ts';
+
+const bin = fileURLToPath(new URL('../../bin/lattice.js', import.meta.url));
+
+// As spec-tests/harness/homeserver.ts: no limit a load generator could reach.
+const noLimit = { per_second: 1_000_000, burst_count: 1_000_000 };
+const unlimited = {
+  rc_message: noLimit,
+  rc_registration: noLimit,
+  rc_login: { address: noLimit, account: noLimit, failed_attempts: noLimit },
+  rc_joins: { local: noLimit },
+  rc_invites: { per_user: noLimit },
+};
+
+export class BenchServer {
+  private constructor(
+    readonly child: ChildProcess,
+    readonly baseUrl: string,
+    readonly dir: string,
+  ) {}
+
+  static async start(): Promise<BenchServer> {
+    const dir = mkdtempSync(join(tmpdir(), 'lattice-bench-client-'));
+    const port = await freePort();
+    const document = parseDocument(generateConfigText({ serverName: 'localhost', port }));
+    document.setIn(['listeners', 0, 'bind_addresses'], ['127.0.0.1']);
+    document.set('enable_registration', true);
+    for (const [key, value] of Object.entries(unlimited)) document.set(key, value);
+    const config = join(dir, 'lattice.yaml');
+    writeFileSync(config, document.toString());
+    const profileDir = process.env.LATTICE_BENCH_CPU_PROF;
+    const nodeArgs = profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [];
+    // The server's log goes to a file, as under a service manager, and stays readable after a failure.
+    const log = openSync(join(dir, 'server.log'), 'w');
+    const child = spawn(process.execPath, [...nodeArgs, bin, 'start', '-c', config], { stdio: ['ignore', log, log] });
+    const baseUrl = `http://127.0.0.1:${port}`;
+    const server = new BenchServer(child, baseUrl, dir);
+    await server.waitUntilReady();
+    return server;
+  }
+
+  /** Current and peak resident memory of the server process, MiB (/proc/<pid>/status VmRSS, VmHWM). */
+  memory(): { rssMiB: number; peakMiB: number } {
+    const status = readFileSync(`/proc/${this.child.pid}/status`, 'utf8');
+    const mib = (field: string) => Math.round((Number(new RegExp(`${field}:\\s+(\\d+) kB`).exec(status)?.[1]) / 1024) * 10) / 10;
+    return { rssMiB: mib('VmRSS'), peakMiB: mib('VmHWM') };
+  }
+
+  /** CPU time the server has used so far (user + system), ms: all its threads, or its main thread only. */
+  cpuMs(thread: 'all' | 'main' = 'all'): number {
+    const file = thread === 'all' ? `/proc/${this.child.pid}/stat` : `/proc/${this.child.pid}/task/${this.child.pid}/stat`;
+    const fields = readFileSync(file, 'utf8').split(') ')[1]!.split(' ');
+    // utime and stime, fields 14 and 15 of proc(5), in clock ticks (USER_HZ, 100 on Linux).
+    return (Number(fields[11]) + Number(fields[12])) * 10;
+  }
+
+  /** Stops the server (SIGTERM, as a service manager does) and removes its directory unless `keep`. */
+  async stop(keep = false): Promise<void> {
+    if (this.child.exitCode === null) {
+      await new Promise<void>((resolve) => {
+        this.child.once('exit', () => resolve());
+        this.child.kill('SIGTERM');
+      });
+    }
+    if (!keep) rmSync(this.dir, { recursive: true, force: true });
+  }
+
+  private async waitUntilReady(): Promise<void> {
+    const deadline = Date.now() + 60_000;
+    while (Date.now() < deadline) {
+      if (this.child.exitCode !== null) throw new Error(`lattice exited with ${this.child.exitCode}; see ${join(this.dir, 'server.log')}`);
+      try {
+        if ((await fetch(`${this.baseUrl}/_matrix/client/versions`)).ok) return;
+      } catch {
+        // not listening yet
+      }
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    throw new Error('lattice did not answer /versions within 60 s');
+  }
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const server = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}

@@ -1,0 +1,244 @@
+/**
+ * The one writer of room events, with group commit (DESIGN "The event path"). Appends hand it events
+ * that are built and authorised; it writes every event waiting when a transaction starts in that one
+ * transaction (events of many rooms, and several of one room built on each other), and settles each
+ * event's promise only once the transaction has committed, so an acknowledged event is durable while
+ * a durable commit (SQLite synchronous=FULL, one fsync) is paid once per batch instead of per event.
+ *
+ * One transaction runs at a time and the queue is first in, first out, so stream positions are taken
+ * and committed in order: a reader that sees position N committed sees every position below it.
+ *
+ * An event of a room can be built while the event before it is still waiting here, so it may refer to
+ * a state group that does not exist yet: a PendingStateGroup, whose ID is known once its writer
+ * commits. If a batch fails, its events are written again one transaction each, so only the events
+ * that fail on their own (and the events built on them, which fail with DependencyFailedError and are
+ * built again by the timeline) are refused.
+ */
+import { LRUCache } from 'lru-cache';
+import { stateKeyOf, type RoomEvent } from '../../core/events/pdu.ts';
+import type { CurrentStateChange } from '../../storage/repositories/room-events.ts';
+import type { Repositories, Storage } from '../../storage/storage.ts';
+import type { StateMap } from './room-states.ts';
+
+export interface AppendedEvent {
+  event: RoomEvent;
+  streamPosition: number;
+}
+
+/**
+ * Work that must commit atomically with an event (push actions, per-user counters): runs inside the
+ * transaction that persists the event, after its row is written, with the room state after it.
+ */
+export type PersistHook = (tx: Repositories, appended: AppendedEvent, stateAfter: StateMap) => Promise<void>;
+
+/** A state group written with an event that is still being committed; `id` is set after the commit. */
+export class PendingStateGroup {
+  id: number | undefined;
+}
+
+/** A state group by ID, a pending one, or none (before a room's create event). */
+export type StateGroupRef = number | null | PendingStateGroup;
+
+/** The event was built on an event that failed to persist: it must be built again. */
+export class DependencyFailedError extends Error {
+  constructor(eventId: string) {
+    super(`${eventId} was built on an event that failed to persist`);
+  }
+}
+
+export interface PersistRequest {
+  event: RoomEvent;
+  before: { group: StateGroupRef; state: StateMap };
+  /** The state after the event: the same `group` as before unless the event writes a new snapshot. */
+  after: { group: StateGroupRef; state: StateMap };
+  /** Runs first in the transaction (the create event writes its room's row). */
+  first?: (tx: Repositories) => Promise<void>;
+  /** Runs in the transaction after the persist hooks (to record a client transaction ID). */
+  within?: (tx: Repositories, appended: AppendedEvent) => Promise<void>;
+}
+
+export interface PersistedEvent {
+  appended: AppendedEvent;
+  stateBeforeGroup: number | null;
+  stateAfterGroup: number;
+}
+
+interface Queued {
+  request: PersistRequest;
+  resolve: (persisted: PersistedEvent) => void;
+  reject: (error: unknown) => void;
+}
+
+/** Enough events per transaction to amortise its commit, few enough to keep it short. */
+const maxBatch = 128;
+
+export class EventPersister {
+  private queue: Queued[] = [];
+  private writing = false;
+  /** Events that failed to persist, so an event built on one is refused even in a later batch. */
+  private readonly failed = new LRUCache<string, true>({ max: 10_000 });
+
+  constructor(
+    private readonly storage: Storage,
+    private readonly hooks: readonly PersistHook[] = [],
+  ) {}
+
+  /** Persists the event with the next batch; resolves once that batch has committed. */
+  persist(request: PersistRequest): Promise<PersistedEvent> {
+    return new Promise((resolve, reject) => {
+      this.queue.push({ request, resolve, reject });
+      if (!this.writing) void this.drain();
+    });
+  }
+
+  private async drain(): Promise<void> {
+    this.writing = true;
+    try {
+      // Yield to the event loop first: better-sqlite3 runs a whole transaction in microtasks, so the
+      // requests already read from their sockets would otherwise only reach the queue after this
+      // commit. After the yield, every send of this turn of the loop is in the batch (group commit
+      // without a timer: under load the batches grow by themselves, alone an event waits for nothing).
+      while (this.queue.length > 0) {
+        await new Promise((resolve) => setImmediate(resolve));
+        await this.commitNext();
+      }
+    } finally {
+      this.writing = false;
+    }
+  }
+
+  /**
+   * Commits the next batch. It is taken from the queue only once the transaction has the writer, so
+   * the events that arrived while the writer was busy (a previous commit, another writer) join it.
+   */
+  private async commitNext(): Promise<void> {
+    let batch: Queued[] = [];
+    try {
+      const persisted = await this.write(() => (batch = this.queue.splice(0, maxBatch)).map((queued) => queued.request));
+      batch.forEach((queued, i) => queued.resolve(persisted[i]!));
+      return;
+    } catch (error) {
+      // The transaction did not even start: its events are all those waiting.
+      if (batch.length === 0) batch = this.queue.splice(0);
+      // With the database gone (closed, unreachable), writing them one by one would fail the same way.
+      if (batch.length === 1 || !(await this.reachable())) return batch.forEach((queued) => this.refuse(queued, error));
+    }
+    // One event's failure must not fail the others: write them one by one, in the same order.
+    for (const queued of batch) {
+      try {
+        queued.resolve((await this.write(() => [queued.request]))[0]!);
+      } catch (error) {
+        this.refuse(queued, error);
+      }
+    }
+  }
+
+  private async reachable(): Promise<boolean> {
+    return this.storage.ping().then(
+      () => true,
+      () => false,
+    );
+  }
+
+  private refuse(queued: Queued, error: unknown): void {
+    this.failed.set(queued.request.event.eventId, true);
+    queued.reject(error);
+  }
+
+  /**
+   * Writes the events `take` gives, once the transaction has started, in that transaction; their
+   * pending state groups get their IDs after the commit.
+   */
+  private async write(take: () => readonly PersistRequest[]): Promise<PersistedEvent[]> {
+    const assigned = new Map<PendingStateGroup, number>();
+    const resolveGroup = (ref: StateGroupRef, eventId: string): number | null => {
+      if (!(ref instanceof PendingStateGroup)) return ref;
+      const id = assigned.get(ref) ?? ref.id;
+      if (id === undefined) throw new DependencyFailedError(eventId);
+      return id;
+    };
+    const persisted = await this.storage.transaction(async (tx) => {
+      const requests = take();
+      for (const { event } of requests) {
+        if (event.prevEventIds.some((id) => this.failed.has(id))) throw new DependencyFailedError(event.eventId);
+      }
+      let position = await tx.streamCounters.nextPositions('events', requests.length);
+      const written: PersistedEvent[] = [];
+      for (const request of requests) {
+        const { event, before, after } = request;
+        await request.first?.(tx);
+        const beforeGroup = resolveGroup(before.group, event.eventId);
+        let afterGroup = beforeGroup;
+        if (after.group !== before.group) {
+          afterGroup = await tx.stateGroups.create(event.roomId, after.state, beforeGroup === null ? undefined : { id: beforeGroup, state: before.state });
+          if (after.group instanceof PendingStateGroup) assigned.set(after.group, afterGroup);
+        }
+        if (afterGroup === null) throw new Error(`${event.eventId} has no state group after it`);
+        written.push({ appended: { event, streamPosition: position++ }, stateBeforeGroup: beforeGroup, stateAfterGroup: afterGroup });
+      }
+      await tx.roomEvents.insertEvents(
+        written.map(({ appended: { event, streamPosition }, stateBeforeGroup, stateAfterGroup }) => ({
+          event: {
+            eventId: event.eventId,
+            roomId: event.roomId,
+            type: event.type,
+            stateKey: event.stateKey ?? null,
+            sender: event.sender,
+            depth: event.depth,
+            originServerTs: event.originServerTs,
+            streamPosition,
+            pdu: event.pdu,
+            outlier: false,
+            rejectedReason: null,
+            softFailed: false,
+            stateBeforeGroup,
+            stateAfterGroup,
+          },
+          prevEventIds: event.prevEventIds,
+          authEventIds: event.authEventIds,
+        })),
+      );
+      await writeRoomChanges(tx, written);
+      for (let i = 0; i < requests.length; i++) {
+        const request = requests[i]!;
+        for (const hook of this.hooks) await hook(tx, written[i]!.appended, request.after.state);
+        await request.within?.(tx, written[i]!.appended);
+      }
+      return written;
+    });
+    for (const [group, id] of assigned) group.id = id;
+    return persisted;
+  }
+}
+
+/**
+ * What the events change in their rooms, once per room for the batch: forward extremities, current
+ * state (the last change of each key wins) and its snapshot; redactions and join rules per event.
+ */
+async function writeRoomChanges(tx: Repositories, written: readonly PersistedEvent[]): Promise<void> {
+  const rooms = new Map<string, { events: RoomEvent[]; state: Map<string, CurrentStateChange>; group?: number }>();
+  for (const { appended: { event }, stateBeforeGroup, stateAfterGroup } of written) {
+    let room = rooms.get(event.roomId);
+    if (!room) rooms.set(event.roomId, (room = { events: [], state: new Map() }));
+    room.events.push(event);
+    if (event.stateKey !== undefined) {
+      const membership = event.type === 'm.room.member' ? (event.content.membership as string) : null;
+      room.state.set(stateKeyOf(event.type, event.stateKey), { type: event.type, stateKey: event.stateKey, eventId: event.eventId, membership });
+    }
+    if (stateAfterGroup !== stateBeforeGroup) room.group = stateAfterGroup;
+    if (event.redacts !== undefined) await tx.roomEvents.recordRedaction(event.redacts, event.eventId);
+    if (event.type === 'm.room.join_rules' && event.stateKey === '' && typeof event.content.join_rule === 'string') await tx.roomEvents.setJoinRule(event.roomId, event.content.join_rule);
+  }
+  const removed: Array<{ roomId: string; eventId: string }> = [];
+  const added: Array<{ roomId: string; eventId: string }> = [];
+  for (const [roomId, room] of rooms) {
+    const referenced = new Set(room.events.flatMap((event) => event.prevEventIds));
+    for (const eventId of referenced) removed.push({ roomId, eventId });
+    for (const event of room.events) if (!referenced.has(event.eventId)) added.push({ roomId, eventId: event.eventId });
+  }
+  await tx.roomEvents.replaceForwardExtremities(removed, added);
+  for (const [roomId, room] of rooms) {
+    if (room.state.size > 0) await tx.roomEvents.applyCurrentStateChanges(roomId, [...room.state.values()]);
+    if (room.group !== undefined) await tx.roomEvents.setCurrentStateGroup(roomId, room.group);
+  }
+}
