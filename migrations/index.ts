@@ -17,6 +17,8 @@ import * as rooms from './0011-rooms.ts';
 import * as receipts from './0012-receipts.ts';
 import * as refreshAndRegistrationTokens from './0013-refresh-and-registration-tokens.ts';
 import * as pushers from './0014-pushers.ts';
+import * as eventPushActions from './0016-event-push-actions.ts';
+import * as presence from './0017-presence.ts';
 
 export interface Migration {
   name: string;
@@ -39,4 +41,6 @@ export const migrations: Migration[] = [
   { name: '0012-receipts', ...receipts },
   { name: '0013-refresh-and-registration-tokens', ...refreshAndRegistrationTokens },
   { name: '0014-pushers', ...pushers },
+  { name: '0016-event-push-actions', ...eventPushActions },
+  { name: '0017-presence', ...presence },
 ];

@@ -27,6 +27,8 @@ import { Filters } from './services/filters/filters.ts';
 import { Profiles } from './services/profiles/profiles.ts';
 import { PushRules } from './services/push/push-rules.ts';
 import { Pushers } from './services/push/pushers.ts';
+import { PushActions } from './services/push/push-actions.ts';
+import { Notifications } from './services/push/notifications.ts';
 import { ClientTransactions } from './services/client-transactions.ts';
 import { SyncNotifier } from './services/sync/notifier.ts';
 import { Sync, currentSyncPositions } from './services/sync/sync.ts';
@@ -47,6 +49,8 @@ import { RoomSending } from './services/rooms/room-sending.ts';
 import { RoomStates } from './services/rooms/room-states.ts';
 import { Timeline } from './services/rooms/timeline.ts';
 import { Receipts } from './services/ephemeral/receipts.ts';
+import { Presence } from './services/ephemeral/presence.ts';
+import { IgnoredUsers } from './services/rooms/ignored-users.ts';
 import { Typing } from './services/ephemeral/typing.ts';
 import { RoomSync } from './services/sync/room-sync.ts';
 import { UserDirectory } from './services/user-directory.ts';
@@ -75,6 +79,8 @@ export class Homeserver {
     private readonly httpListeners: HttpListener[],
     readonly listeners: RunningListener[],
     private readonly logger: Logger,
+    /** Timers and loops to stop before the database closes. */
+    private readonly background: ReadonlyArray<{ stop(): void }> = [],
   ) {}
 
   static async start(config: Config, options: HomeserverOptions): Promise<Homeserver> {
@@ -113,16 +119,20 @@ export class Homeserver {
       const clientTransactions = new ClientTransactions(storage, clock);
       const eventStore = new EventStore(storage);
       const roomStates = new RoomStates(storage, eventStore);
-      const timeline = new Timeline(storage, eventStore, roomStates, events, { serverName: config.server_name, key: signingKey }, clock);
+      const pushActions = new PushActions(eventStore, pushRules, events, config.server_name);
+      const timeline = new Timeline(storage, eventStore, roomStates, events, { serverName: config.server_name, key: signingKey }, clock, [pushActions.persistHook]);
       const membership = new Membership(storage, timeline, roomStates);
       const permissions = new RoomPermissions(eventStore, roomStates);
       const historyVisibility = new HistoryVisibility(roomStates);
       const clientEvents = new ClientEvents(storage, eventStore, roomStates, clock);
-      const roomReads = new RoomReads(storage, eventStore, roomStates, historyVisibility, clientEvents);
+      const ignoredUsers = new IgnoredUsers(storage, events);
+      const roomReads = new RoomReads(storage, eventStore, roomStates, historyVisibility, clientEvents, ignoredUsers);
       const accountData = new AccountData(storage, events);
       const typing = new Typing(roomStates, events);
       const receipts = new Receipts(storage, eventStore, roomStates, accountData, events, clock);
-      const roomSync = new RoomSync(storage, eventStore, roomStates, historyVisibility, typing, receipts, clientEvents);
+      const roomSync = new RoomSync(storage, eventStore, roomStates, historyVisibility, typing, receipts, clientEvents, ignoredUsers);
+      const presence = new Presence(storage, events, clock, { enabled: config.presence.enabled });
+      await presence.start();
       const notifier = new SyncNotifier(await currentSyncPositions(storage), events);
       const metrics = new Registry();
       collectDefaultMetrics({ register: metrics, prefix: 'lattice_' });
@@ -148,11 +158,12 @@ export class Homeserver {
         accountData,
         pushRules,
         pushers: new Pushers(storage, clock),
+        notifications: new Notifications(storage, eventStore, clientEvents),
         deviceKeys,
         crossSigning,
         keyBackup: new KeyBackup(storage),
         toDevice: new ToDevice(clientTransactions, events, config.server_name),
-        sync: new Sync(storage, notifier, pushRules, deviceKeys, roomSync),
+        sync: new Sync(storage, notifier, pushRules, deviceKeys, roomSync, presence),
         roomCreation: new RoomCreation(storage, timeline, membership, config.server_name, config.default_room_version),
         membership,
         roomSending: new RoomSending(storage, config.server_name, timeline, roomStates, eventStore, permissions, clientTransactions),
@@ -160,6 +171,7 @@ export class Homeserver {
         roomAliases: new RoomAliases(storage, roomStates, permissions, config.server_name),
         roomDirectory: new RoomDirectory(storage, roomStates, permissions),
         typing,
+        presence,
         userDirectory: new UserDirectory(storage, roomStates, config.server_name),
         receipts,
       };
@@ -178,7 +190,7 @@ export class Homeserver {
           urls: http.addresses.map((a) => `${scheme}://${a.family === 'IPv6' ? `[${a.address}]` : a.address}:${a.port}`),
         });
       }
-      return new Homeserver(config, storage, serverKeys, started, running, logger);
+      return new Homeserver(config, storage, serverKeys, started, running, logger, [presence]);
     } catch (error) {
       await Promise.all(started.map((l) => l.close(0)));
       await storage.close();
@@ -190,6 +202,7 @@ export class Homeserver {
   stop(graceMs?: number): Promise<void> {
     this.stopping ??= (async () => {
       await Promise.all(this.httpListeners.map((l) => l.close(graceMs)));
+      for (const task of this.background) task.stop();
       await this.storage.close();
       this.logger.info('stopped');
     })();

@@ -56,3 +56,16 @@ for (const engine of testEngines) {
     });
   });
 }
+
+describe('client-server-api endpoints clients call at start-up without a server feature behind them', function () {
+  const server = useTestHomeserver({ serverName: 'startup.test', config: { enable_registration: true } });
+
+  it('"GET /account/3pid" lists no identifiers, "GET /thirdparty/protocols" no protocols; both need a token', async function () {
+    const user = await registerUser(server(), 'erin');
+    const threepids = await rawRequest(server().baseUrl, '/_matrix/client/v3/account/3pid', { accessToken: user.accessToken });
+    expect([threepids.status, threepids.json]).to.deep.equal([200, { threepids: [] }]);
+    const protocols = await rawRequest(server().baseUrl, '/_matrix/client/v3/thirdparty/protocols', { accessToken: user.accessToken });
+    expect([protocols.status, protocols.json]).to.deep.equal([200, {}]);
+    expect((await rawRequest(server().baseUrl, '/_matrix/client/v3/account/3pid')).json.errcode).to.equal('M_MISSING_TOKEN');
+  });
+});

@@ -38,5 +38,25 @@ for (const engine of testEngines) {
       const bob = await registerUser(server(), 'bob');
       expect((await rawRequest(server().baseUrl, `${filterPath(alice.userId)}/0`, { accessToken: bob.accessToken })).status).to.equal(403);
     });
+
+    it('applies a filter\'s event_fields, ephemeral types and contains_url to what /sync and /messages return', async function () {
+      const api = (method: 'GET' | 'POST' | 'PUT', path: string, body?: object) =>
+        rawRequest(server().baseUrl, `/_matrix/client/v3${path}`, { method, body, accessToken: alice.accessToken });
+      const roomId = (await api('POST', '/createRoom', {})).json.room_id;
+      const room = `/rooms/${encodeURIComponent(roomId)}`;
+      await api('PUT', `${room}/send/m.room.message/f1`, { msgtype: 'm.text', body: 'plain' });
+      const image = (await api('PUT', `${room}/send/m.room.message/f2`, { msgtype: 'm.image', body: 'pic', url: 'mxc://filter.test/abc' })).json.event_id;
+      await api('PUT', `${room}/typing/${encodeURIComponent(alice.userId)}`, { typing: true, timeout: 30000 });
+      await api('POST', `${room}/receipt/m.read/${encodeURIComponent(image)}`, {});
+
+      const syncFilter = { event_fields: ['type', 'content.body'], room: { rooms: [roomId], timeline: { limit: 2 }, ephemeral: { types: ['m.typing'] } } };
+      const sync = await api('GET', `/sync?filter=${encodeURIComponent(JSON.stringify(syncFilter))}`);
+      const joined = sync.json.rooms.join[roomId];
+      expect(joined.timeline.events).to.deep.equal([{ type: 'm.room.message', content: { body: 'plain' } }, { type: 'm.room.message', content: { body: 'pic' } }]);
+      expect(joined.ephemeral.events.map((e: { type: string }) => e.type)).to.deep.equal(['m.typing']);
+
+      const withUrl = await api('GET', `${room}/messages?dir=b&filter=${encodeURIComponent(JSON.stringify({ contains_url: true }))}`);
+      expect(withUrl.json.chunk.map((e: { event_id: string }) => e.event_id)).to.deep.equal([image]);
+    });
   });
 }

@@ -21,5 +21,11 @@ const quietLogger: Logger = {
 export async function createTestClient(server: TestHomeserver, options: { userId?: string; accessToken?: string } = {}): Promise<MatrixClient> {
   const dispatcher = server.baseUrl.startsWith('https:') ? await testAgent() : undefined;
   const fetchFn = (input: unknown, init?: object) => undiciFetch(input as string, { ...init, dispatcher } as Parameters<typeof undiciFetch>[1]);
-  return createClient({ baseUrl: server.baseUrl, fetchFn: fetchFn as unknown as typeof fetch, logger: quietLogger, ...options });
+  const client = createClient({ baseUrl: server.baseUrl, fetchFn: fetchFn as unknown as typeof fetch, logger: quietLogger, ...options });
+  // The SDK arms a timer for each request's local timeout and never clears it, which would hold the
+  // test process open for up to 110 s after the clients stop; the tests have timeouts of their own.
+  const http = client.http as unknown as { requestOtherUrl: (method: unknown, url: unknown, body?: unknown, opts?: object) => Promise<unknown> };
+  const send = http.requestOtherUrl.bind(http);
+  http.requestOtherUrl = (method, url, body, opts) => send(method, url, body, { ...opts, localTimeoutMs: undefined });
+  return client;
 }

@@ -22,6 +22,8 @@ export interface TestHomeserverOptions {
   config?: Partial<ConfigInput>;
   /** Reuse a data directory (and its database) from an earlier server, e.g. to test a restart. */
   reuse?: TestHomeserver;
+  /** The server's clock, for tests of timeouts (Date.now by default). */
+  clock?: () => number;
 }
 
 let serverCounter = 0;
@@ -82,7 +84,7 @@ export async function startTestHomeserver(options: TestHomeserverOptions = {}): 
     input.tls_private_key_path = 'tls.key';
   }
   const config = parseConfig(input, { source: `<test ${serverName}>`, baseDir: dir });
-  const homeserver = await Homeserver.start(config, { logger: testLogger(serverName) });
+  const homeserver = await Homeserver.start(config, { logger: testLogger(serverName), clock: options.clock });
   const listener = homeserver.listeners[0]!;
   return new TestHomeserver(homeserver, config, dir, database, listener.urls[0]!);
 }

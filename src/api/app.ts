@@ -12,6 +12,7 @@ import type { ApiDependencies } from './dependencies.ts';
 import { Response, type Endpoint } from './endpoint.ts';
 import { readAccessToken } from './access-token.ts';
 import { readJsonBody } from './json-body.ts';
+import { readQuery } from './query-params.ts';
 import { cors } from './middleware/cors.ts';
 import { renderErrors } from './middleware/errors.ts';
 import { httpMetrics } from './middleware/http-metrics.ts';
@@ -19,7 +20,7 @@ import { requestLog } from './middleware/request-log.ts';
 
 export interface AppOptions {
   resources: ReadonlySet<ResourceName>;
-  endpoints: readonly Endpoint<any, any>[];
+  endpoints: readonly Endpoint<any, any, any>[];
   deps: ApiDependencies;
   logger: Logger;
   /** Trust X-Forwarded-* headers (listener x_forwarded). */
@@ -50,12 +51,13 @@ export function createApp(options: AppOptions): Koa {
   return app;
 }
 
-async function runEndpoint(endpoint: Endpoint<any, any>, ctx: Koa.ParameterizedContext, deps: ApiDependencies): Promise<void> {
+async function runEndpoint(endpoint: Endpoint<any, any, any>, ctx: Koa.ParameterizedContext, deps: ApiDependencies): Promise<void> {
   const requester = endpoint.auth === 'user' ? await deps.accounts.authenticate(readAccessToken(ctx), ctx.ip) : undefined;
   if (endpoint.rateLimit) await deps.rateLimits.consume(endpoint.rateLimit, requester?.userId ?? ctx.ip);
+  const query = endpoint.query ? readQuery(ctx.query, endpoint.query) : ctx.query;
   const body = endpoint.body ? await readJsonBody(ctx, deps.maxJsonBodySize, endpoint.body) : undefined;
   const params = (ctx as unknown as { params: Record<string, string> }).params;
-  const result = await endpoint.handle({ params, query: ctx.query, body, requester, koa: ctx }, deps);
+  const result = await endpoint.handle({ params, query, body, requester, koa: ctx }, deps);
   if (result instanceof Response) {
     ctx.status = result.status;
     ctx.set(result.headers);

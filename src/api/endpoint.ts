@@ -8,6 +8,7 @@ import type { z } from 'zod';
 import type { ResourceName } from '../config/schema.ts';
 import type { Requester } from '../services/accounts/accounts.ts';
 import type { ApiDependencies } from './dependencies.ts';
+import type { RawQuery } from './query-params.ts';
 import type { RateLimitBucket } from './rate-limits.ts';
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'DELETE';
@@ -15,9 +16,9 @@ export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'DELETE';
 /** 'user': a valid access token is required; 'none': the endpoint is public. */
 export type EndpointAuth = 'none' | 'user';
 
-export interface EndpointRequest<Body, Auth extends EndpointAuth = EndpointAuth> {
+export interface EndpointRequest<Body, Auth extends EndpointAuth = EndpointAuth, Query = RawQuery> {
   params: Record<string, string>;
-  query: Record<string, string | string[] | undefined>;
+  query: Query;
   body: Body;
   requester: Auth extends 'user' ? Requester : undefined;
   koa: ParameterizedContext;
@@ -32,7 +33,7 @@ export class Response {
   ) {}
 }
 
-export interface Endpoint<Body = undefined, Auth extends EndpointAuth = EndpointAuth> {
+export interface Endpoint<Body = undefined, Auth extends EndpointAuth = EndpointAuth, Query = RawQuery> {
   method: HttpMethod;
   /** Koa router path, e.g. '/_matrix/client/v3/rooms/:roomId/state'. */
   path: string;
@@ -42,10 +43,12 @@ export interface Endpoint<Body = undefined, Auth extends EndpointAuth = Endpoint
   rateLimit?: RateLimitBucket;
   /** Schema of the JSON body; endpoints without one read no body. */
   body?: z.ZodType<Body>;
-  handle(request: EndpointRequest<Body, Auth>, deps: ApiDependencies): unknown;
+  /** Schema of the query string; without one the handler gets the raw parameters. */
+  query?: z.ZodType<Query, RawQuery>;
+  handle(request: EndpointRequest<Body, Auth, Query>, deps: ApiDependencies): unknown;
 }
 
 /** Identity helper so each endpoint file gets its Body and Auth types inferred. */
-export function defineEndpoint<Body = undefined, Auth extends EndpointAuth = EndpointAuth>(endpoint: Endpoint<Body, Auth>): Endpoint<Body, Auth> {
+export function defineEndpoint<Body = undefined, Auth extends EndpointAuth = EndpointAuth, Query = RawQuery>(endpoint: Endpoint<Body, Auth, Query>): Endpoint<Body, Auth, Query> {
   return endpoint;
 }

@@ -14,6 +14,7 @@ import * as logout from './client/logout.ts';
 import * as passwordManagement from './client/password-management.ts';
 import * as profile from './client/profile.ts';
 import * as pusher from './client/pusher.ts';
+import * as notifications from './client/notifications.ts';
 import * as pushrules from './client/pushrules.ts';
 import * as refresh from './client/refresh.ts';
 import * as registration from './client/registration.ts';
@@ -25,6 +26,9 @@ import * as voip from './client/voip.ts';
 import * as users from './client/users.ts';
 import * as whoami from './client/whoami.ts';
 import * as typingEndpoint from './client/typing.ts';
+import * as presenceEndpoint from './client/presence.ts';
+import * as administrativeContact from './client/administrative-contact.ts';
+import * as thirdPartyLookup from './client/third-party-lookup.ts';
 import * as receipts from './client/receipts.ts';
 import * as readMarkers from './client/read-markers.ts';
 import * as banning from './client/banning.ts';
@@ -51,7 +55,7 @@ import * as metrics from './metrics.ts';
 import * as wellKnown from './well-known.ts';
 
 /** Each module lists its endpoints as exports; every export of these modules is an endpoint. */
-const modules: Array<Record<string, Endpoint<any, any>>> = [
+const modules: Array<Record<string, Endpoint<any, any, any>>> = [
   versions,
   wellKnown,
   registration,
@@ -69,12 +73,16 @@ const modules: Array<Record<string, Endpoint<any, any>>> = [
   tags,
   pushrules,
   pusher,
+  notifications,
   keys,
   crossSigning,
   keyBackup,
   toDevice,
   syncEndpoint,
   typingEndpoint,
+  presenceEndpoint,
+  administrativeContact,
+  thirdPartyLookup,
   receipts,
   readMarkers,
   banning,
@@ -103,4 +111,4 @@ const modules: Array<Record<string, Endpoint<any, any>>> = [
   metrics,
 ];
 
-export const endpoints: readonly Endpoint<any, any>[] = modules.flatMap((module) => Object.values(module));
+export const endpoints: readonly Endpoint<any, any, any>[] = modules.flatMap((module) => Object.values(module));

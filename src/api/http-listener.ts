@@ -1,7 +1,9 @@
 /**
  * One configured listener: an HTTP or HTTPS server per bind address, all on the same port (port 0
  * picks a free port once and reuses it for the other addresses). Closing stops accepting, lets
- * in-flight requests finish, and cuts what is still open after a grace period.
+ * in-flight requests finish, and cuts what is still open after a grace period. A handler can outlive
+ * its connection (a client that drops a long poll), so closing also waits for the handlers
+ * themselves: the database must not close under a request that is still running.
  */
 import { createServer as createHttpServer, type RequestListener, type Server } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
@@ -18,9 +20,12 @@ export class HttpListener {
   private constructor(
     private readonly servers: Server[],
     readonly tls: boolean,
+    private readonly handlers: HandlersInFlight,
   ) {}
 
-  static async start(spec: ListenerSpec, handler: RequestListener, logger: Logger): Promise<HttpListener> {
+  static async start(spec: ListenerSpec, requestListener: RequestListener, logger: Logger): Promise<HttpListener> {
+    const handlers = new HandlersInFlight();
+    const handler = handlers.track(requestListener);
     const servers: Server[] = [];
     let port = spec.port;
     try {
@@ -44,7 +49,7 @@ export class HttpListener {
       await Promise.all(servers.map((s) => new Promise((resolve) => s.close(resolve))));
       throw error;
     }
-    return new HttpListener(servers, spec.tls !== undefined);
+    return new HttpListener(servers, spec.tls !== undefined, handlers);
   }
 
   get addresses(): AddressInfo[] {
@@ -57,6 +62,7 @@ export class HttpListener {
 
   /** Stops accepting, waits for in-flight requests up to `graceMs`, then closes what remains. */
   async close(graceMs = 10_000): Promise<void> {
+    const deadline = Date.now() + graceMs;
     await Promise.all(
       this.servers.map(
         (server) =>
@@ -70,6 +76,37 @@ export class HttpListener {
           }),
       ),
     );
+    await this.handlers.settled(Math.max(0, deadline - Date.now()));
+  }
+}
+
+/** Counts request handlers that have not finished, whether or not their connection is still open. */
+class HandlersInFlight {
+  private running = 0;
+  private readonly idle = new Set<() => void>();
+
+  track(listener: RequestListener): RequestListener {
+    return (req, res) => {
+      this.running++;
+      const done = () => {
+        if (--this.running === 0) for (const wake of [...this.idle]) wake();
+      };
+      Promise.resolve((listener as (...args: Parameters<RequestListener>) => unknown)(req, res)).then(done, done);
+    };
+  }
+
+  /** Resolves when no handler runs, or after `timeoutMs`. */
+  settled(timeoutMs: number): Promise<void> {
+    if (this.running === 0) return Promise.resolve();
+    return new Promise((resolve) => {
+      const finish = () => {
+        clearTimeout(timer);
+        this.idle.delete(finish);
+        resolve();
+      };
+      const timer = setTimeout(finish, timeoutMs);
+      this.idle.add(finish);
+    });
   }
 }
 

@@ -92,6 +92,7 @@ export const configSchema = z
     turn_uris: z.array(z.string().regex(/^turns?:/, 'expected a turn: or turns: URI')).default([]),
     turn_shared_secret: z.string().min(1).optional(),
     turn_user_lifetime: duration.default(3_600_000),
+    presence: z.strictObject({ enabled: z.boolean().default(true) }).default({ enabled: true }),
     // Rate limits (Synapse's defaults): exceeding one is answered with 429 M_LIMIT_EXCEEDED.
     rc_message: rateLimit(0.2, 10),
     rc_registration: rateLimit(0.17, 3),

@@ -10,12 +10,15 @@ import { ClientTransactionRepository } from './repositories/client-transactions.
 import { CrossSigningRepository } from './repositories/cross-signing.ts';
 import { DeviceRepository } from './repositories/devices.ts';
 import { E2eeKeyRepository } from './repositories/e2ee-keys.ts';
+import { RoomMembershipRepository } from './repositories/room-memberships.ts';
+import { EventPushActionRepository } from './repositories/event-push-actions.ts';
 import { FilterRepository } from './repositories/filters.ts';
 import { LocalSigningKeyRepository } from './repositories/local-signing-keys.ts';
 import { ProfileRepository } from './repositories/profiles.ts';
 import { KeyBackupRepository } from './repositories/key-backup.ts';
 import { PushRuleRepository } from './repositories/push-rules.ts';
 import { PusherRepository } from './repositories/pushers.ts';
+import { PresenceRepository } from './repositories/presence.ts';
 import { ReceiptRepository } from './repositories/receipts.ts';
 import { RegistrationTokenRepository } from './repositories/registration-tokens.ts';
 import { RoomAliasRepository } from './repositories/room-aliases.ts';
@@ -37,6 +40,7 @@ export class Repositories {
   readonly accountData: AccountDataRepository;
   readonly pushRules: PushRuleRepository;
   readonly e2eeKeys: E2eeKeyRepository;
+  readonly roomMemberships: RoomMembershipRepository;
   readonly crossSigning: CrossSigningRepository;
   readonly keyBackup: KeyBackupRepository;
   readonly toDevice: ToDeviceRepository;
@@ -45,6 +49,8 @@ export class Repositories {
   readonly roomEvents: RoomEventRepository;
   readonly roomAliases: RoomAliasRepository;
   readonly receipts: ReceiptRepository;
+  readonly eventPushActions: EventPushActionRepository;
+  readonly presence: PresenceRepository;
   readonly pushers: PusherRepository;
   readonly registrationTokens: RegistrationTokenRepository;
 
@@ -59,6 +65,7 @@ export class Repositories {
     this.accountData = new AccountDataRepository(db);
     this.pushRules = new PushRuleRepository(db);
     this.e2eeKeys = new E2eeKeyRepository(db);
+    this.roomMemberships = new RoomMembershipRepository(db);
     this.crossSigning = new CrossSigningRepository(db);
     this.keyBackup = new KeyBackupRepository(db);
     this.toDevice = new ToDeviceRepository(db);
@@ -67,6 +74,8 @@ export class Repositories {
     this.roomEvents = new RoomEventRepository(db);
     this.roomAliases = new RoomAliasRepository(db);
     this.receipts = new ReceiptRepository(db);
+    this.eventPushActions = new EventPushActionRepository(db);
+    this.presence = new PresenceRepository(db);
     this.pushers = new PusherRepository(db);
     this.registrationTokens = new RegistrationTokenRepository(db);
   }

@@ -1,6 +1,7 @@
 /** client-server-api "GET /rooms/{roomId}/context/{eventId}" (data/api/client-server/event_context.yaml). */
-import { MatrixError } from '../../core/errors.ts';
+import { z } from 'zod';
 import { defineEndpoint } from '../endpoint.ts';
+import { queryParam } from '../query-params.ts';
 import { parseRoomEventFilter } from '../sync-filter.ts';
 import { roomIdParam } from './room-request.ts';
 
@@ -9,9 +10,7 @@ export const getEventContext = defineEndpoint({
   path: '/_matrix/client/v3/rooms/:roomId/context/:eventId',
   resources: ['client'],
   auth: 'user',
-  handle: ({ params, query, requester }, deps) => {
-    const limit = query.limit === undefined ? 10 : Number(query.limit);
-    if (!Number.isSafeInteger(limit) || limit < 0) throw new MatrixError('M_INVALID_PARAM', 'limit must be a non-negative integer');
-    return deps.roomReads.context(requester, roomIdParam(params.roomId), params.eventId!, limit, parseRoomEventFilter(query.filter));
-  },
+  query: z.object({ limit: queryParam.count.default(10), filter: z.string().optional() }),
+  handle: ({ params, query, requester }, deps) =>
+    deps.roomReads.context(requester, roomIdParam(params.roomId), params.eventId!, query.limit, parseRoomEventFilter(query.filter)),
 });

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { MatrixError } from '../../core/errors.ts';
 import type { ApiDependencies } from '../dependencies.ts';
 import { defineEndpoint } from '../endpoint.ts';
+import { queryParam } from '../query-params.ts';
 import { roomIdParam } from './room-request.ts';
 
 export const getRoomVisibilityOnDirectory = defineEndpoint({
@@ -30,11 +31,10 @@ export const getPublicRooms = defineEndpoint({
   path: '/_matrix/client/v3/publicRooms',
   resources: ['client'],
   auth: 'none',
+  query: z.object({ limit: queryParam.count.optional(), since: z.string().optional(), server: z.string().optional() }),
   handle: ({ query }, deps) => {
     requireLocalServer(deps, query.server);
-    const limit = query.limit === undefined ? undefined : Number(query.limit);
-    if (limit !== undefined && (!Number.isSafeInteger(limit) || limit < 0)) throw new MatrixError('M_INVALID_PARAM', 'limit must be a non-negative integer');
-    return deps.roomDirectory.publicRooms({ limit, since: typeof query.since === 'string' ? query.since : undefined });
+    return deps.roomDirectory.publicRooms({ limit: query.limit, since: query.since });
   },
 });
 

@@ -28,9 +28,9 @@ export const register = defineEndpoint({
   rateLimit: 'registration',
   auth: 'none',
   body: registerBody,
+  query: z.object({ kind: z.enum(['user', 'guest']).default('user') }),
   handle: async ({ body, query }, deps) => {
     if (query.kind === 'guest') throw new MatrixError('M_GUEST_ACCESS_FORBIDDEN', 'Guest access is disabled');
-    if (query.kind !== undefined && query.kind !== 'user') throw new MatrixError('M_INVALID_PARAM', 'kind must be user or guest');
     if (!deps.enableRegistration) throw new MatrixError('M_FORBIDDEN', 'Registration has been disabled');
     if (body.username !== undefined) await deps.accounts.checkUsernameAvailable(body.username);
     const { auth, ...request } = body;
@@ -70,9 +70,9 @@ export const getRegistrationTokenValidity = defineEndpoint({
   // registration_tokens.yaml: rate limited against brute force.
   rateLimit: 'registration',
   auth: 'none',
+  query: z.object({ token: z.string() }),
   handle: async ({ query }, deps) => {
     if (!deps.enableRegistration) throw new MatrixError('M_FORBIDDEN', 'Registration is not enabled on this homeserver');
-    if (typeof query.token !== 'string') throw new MatrixError('M_MISSING_PARAM', 'Missing token');
     return { valid: await deps.registrationTokens.isValid(query.token) };
   },
 });
@@ -82,8 +82,8 @@ export const getRegisterAvailable = defineEndpoint({
   path: '/_matrix/client/v3/register/available',
   resources: ['client'],
   auth: 'none',
+  query: z.object({ username: z.string() }),
   handle: async ({ query }, deps) => {
-    if (typeof query.username !== 'string') throw new MatrixError('M_MISSING_PARAM', 'Missing username');
     await deps.accounts.checkUsernameAvailable(query.username);
     return { available: true };
   },

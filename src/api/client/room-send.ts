@@ -10,5 +10,10 @@ export const sendMessage = defineEndpoint({
   auth: 'user',
   rateLimit: 'message',
   body: z.record(z.string(), z.unknown()),
-  handle: ({ params, body, requester }, deps) => deps.roomSending.sendMessage(requester, roomIdParam(params.roomId), params.eventType!, body, params.txnId!),
+  handle: async ({ params, body, requester }, deps) => {
+    const sent = await deps.roomSending.sendMessage(requester, roomIdParam(params.roomId), params.eventType!, body, params.txnId!);
+    // client-server-api "Last active ago": sending a message is a pro-active event.
+    await deps.presence.userActive(requester.userId);
+    return sent;
+  },
 });

@@ -1,5 +1,5 @@
 /** client-server-api "Getting events for a room" (data/api/client-server/rooms.yaml). */
-import { MatrixError } from '../../core/errors.ts';
+import { z } from 'zod';
 import { defineEndpoint } from '../endpoint.ts';
 import { roomIdParam } from './room-request.ts';
 
@@ -31,20 +31,17 @@ export const getRoomState = defineEndpoint({
   handle: ({ params, requester }, deps) => deps.roomReads.state(requester, roomIdParam(params.roomId)),
 });
 
-const memberships = new Set(['join', 'invite', 'knock', 'leave', 'ban']);
+const membership = z.enum(['join', 'invite', 'knock', 'leave', 'ban']);
 
 export const getMembersByRoom = defineEndpoint({
   method: 'GET',
   path: '/_matrix/client/v3/rooms/:roomId/members',
   resources: ['client'],
   auth: 'user',
-  handle: async ({ params, query, requester }, deps) => {
-    const membership = typeof query.membership === 'string' ? query.membership : undefined;
-    const notMembership = typeof query.not_membership === 'string' ? query.not_membership : undefined;
-    for (const value of [membership, notMembership]) if (value !== undefined && !memberships.has(value)) throw new MatrixError('M_INVALID_PARAM', `Unknown membership ${value}`);
-    const at = typeof query.at === 'string' ? query.at : undefined;
-    return { chunk: await deps.roomReads.members(requester, roomIdParam(params.roomId), { at, membership, notMembership }) };
-  },
+  query: z.object({ at: z.string().optional(), membership: membership.optional(), not_membership: membership.optional() }),
+  handle: async ({ params, query, requester }, deps) => ({
+    chunk: await deps.roomReads.members(requester, roomIdParam(params.roomId), { at: query.at, membership: query.membership, notMembership: query.not_membership }),
+  }),
 });
 
 export const getJoinedMembersByRoom = defineEndpoint({

@@ -1,33 +1,37 @@
 /** client-server-api "GET /sync" (data/api/client-server/sync.yaml). */
 import { MatrixError } from '../../core/errors.ts';
+import { z } from 'zod';
 import type { SyncFilter } from '../../services/sync/sync.ts';
 import type { ApiDependencies } from '../dependencies.ts';
 import { defineEndpoint } from '../endpoint.ts';
+import { queryParam } from '../query-params.ts';
 import { syncFilter } from '../sync-filter.ts';
 
-const presenceStates = new Set(['online', 'offline', 'unavailable']);
 
 export const sync = defineEndpoint({
   method: 'GET',
   path: '/_matrix/client/v3/sync',
   resources: ['client'],
   auth: 'user',
+  query: z.object({
+    since: z.string().optional(),
+    timeout: queryParam.count.default(0),
+    set_presence: z.enum(['online', 'offline', 'unavailable']).optional(),
+    full_state: queryParam.boolean.default(false),
+    filter: z.string().optional(),
+  }),
   handle: async ({ requester, query, koa }, deps) => {
-    const since = typeof query.since === 'string' ? query.since : undefined;
-    const timeoutMs = typeof query.timeout === 'string' ? Number(query.timeout) : 0;
-    if (!Number.isSafeInteger(timeoutMs) || timeoutMs < 0) throw new MatrixError('M_INVALID_PARAM', 'timeout must be a non-negative integer');
-    if (query.set_presence !== undefined && !presenceStates.has(String(query.set_presence))) throw new MatrixError('M_INVALID_PARAM', 'set_presence must be online, offline or unavailable');
     const filter = await resolveFilter(deps, requester.userId, query.filter);
     // A client that goes away ends its long poll.
     const aborted = new AbortController();
     koa.req.once('close', () => aborted.abort());
-    const fullState = query.full_state === 'true';
-    return deps.sync.sync({ requester, since, timeoutMs, fullState, filter, signal: aborted.signal });
+    const { since, timeout: timeoutMs, full_state: fullState, set_presence: setPresence } = query;
+    return deps.sync.sync({ requester, since, timeoutMs, fullState, setPresence, filter, signal: aborted.signal });
   },
 });
 
 /** The `filter` parameter: a filter ID from the filter API, or the filter itself as JSON. */
-async function resolveFilter(deps: ApiDependencies, userId: string, value: string | string[] | undefined): Promise<SyncFilter | undefined> {
+async function resolveFilter(deps: ApiDependencies, userId: string, value: string | undefined): Promise<SyncFilter | undefined> {
   if (typeof value !== 'string') return undefined;
   let filter: unknown;
   if (value.trimStart().startsWith('{')) {

@@ -2,11 +2,10 @@
 import { defineEndpoint } from '../endpoint.ts';
 
 /**
- * The spec versions Lattice serves in full. A version is listed only once every endpoint it
- * requires is served; the Client-Server API endpoints arrive with the accounts and rooms work,
- * and this list grows with them.
+ * The spec versions Lattice serves. Clients gate features on this list: v1.11 switches them to the
+ * authenticated media endpoints, so it is listed once those are served (with the media repository).
  */
-const supportedClientVersions: readonly string[] = [];
+const supportedClientVersions: readonly string[] = ['v1.1', 'v1.2', 'v1.3', 'v1.4', 'v1.5', 'v1.6', 'v1.7', 'v1.8', 'v1.9', 'v1.10'];
 
 export const getVersions = defineEndpoint({
   method: 'GET',

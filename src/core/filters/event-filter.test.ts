@@ -24,3 +24,13 @@ describe('event filters (client-server-api "Filtering")', function () {
     expect(applyEventFilter({ types: ['a'], limit: 2 }, events)).to.deep.equal([{ type: 'a' }, { type: 'a' }]);
   });
 });
+
+describe('client-server-api "Filtering" contains_url', function () {
+  const withUrl = { type: 'm.room.message', sender: '@a:x', content: { msgtype: 'm.image', url: 'mxc://x/y' } };
+  const without = { type: 'm.room.message', sender: '@a:x', content: { msgtype: 'm.text', body: 'hi' } };
+  it('keeps only events with a content url when true, only those without when false', function () {
+    expect(applyEventFilter({ contains_url: true }, [withUrl, without])).to.deep.equal([withUrl]);
+    expect(applyEventFilter({ contains_url: false }, [withUrl, without])).to.deep.equal([without]);
+    expect(applyEventFilter({}, [withUrl, without])).to.have.length(2);
+  });
+});

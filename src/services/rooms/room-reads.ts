@@ -17,6 +17,7 @@ import type { ClientEvents } from './client-events.ts';
 import type { EventStore, LocalEvent } from './event-store.ts';
 import type { HistoryVisibility } from './history-visibility.ts';
 import type { Membership, RoomStates, StateMap } from './room-states.ts';
+import type { IgnoredUsers } from './ignored-users.ts';
 
 export interface MessagesRequest {
   from?: string;
@@ -46,6 +47,7 @@ export class RoomReads {
     private readonly roomStates: RoomStates,
     private readonly visibility: HistoryVisibility,
     private readonly clientEvents: ClientEvents,
+    private readonly ignoredUsers: IgnoredUsers,
   ) {}
 
   async joinedRooms(requester: Requester): Promise<string[]> {
@@ -123,7 +125,7 @@ export class RoomReads {
     const local = await this.eventStore.localEvents(stored.map((row) => row.eventId));
     const page = stored.flatMap((row) => local.get(row.eventId as EventId) ?? []);
     const visible = await this.visibility.filter(requester.userId, page, membership);
-    const events = applyEventFilter(request.filter, visible.map((entry) => entry.event));
+    const events = applyEventFilter(request.filter, await this.ignoredUsers.filter(requester.userId, visible.map((entry) => entry.event)));
     const response: { chunk: JsonObject[]; start: string; end?: string; state?: JsonObject[] } = {
       chunk: await this.clientEvents.format(requester, events),
       start: encodeStreamToken(from),

@@ -5,7 +5,7 @@
  */
 import { MatrixError } from '../../core/errors.ts';
 
-export const syncStreams = { events: 'e', account_data: 'a', push_rules: 'p', to_device: 't', device_lists: 'd', typing: 'y', receipts: 'r' } as const;
+export const syncStreams = { events: 'e', account_data: 'a', push_rules: 'p', to_device: 't', device_lists: 'd', typing: 'y', receipts: 'r', presence: 'o' } as const;
 export type SyncStream = keyof typeof syncStreams;
 export type SyncPositions = Record<SyncStream, number>;
 

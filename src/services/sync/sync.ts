@@ -4,9 +4,11 @@
  * waits on the notifier (no polling) and then reads again.
  */
 import { applyEventFilter, type EventFilter } from '../../core/filters/event-filter.ts';
+import { selectEventFields } from '../../core/filters/event-fields.ts';
 import type { Storage } from '../../storage/storage.ts';
 import type { Requester } from '../accounts/accounts.ts';
 import type { DeviceKeys } from '../e2ee/device-keys.ts';
+import type { Presence, PresenceEvent, PresenceState } from '../ephemeral/presence.ts';
 import type { PushRules } from '../push/push-rules.ts';
 import type { SyncNotifier } from './notifier.ts';
 import type { RoomSync, RoomSyncFilter, RoomsSync } from './room-sync.ts';
@@ -14,7 +16,9 @@ import { encodeSyncToken, parseSyncToken, syncStreams, zeroPositions, type SyncP
 
 /** The parts of a sync filter (definitions/sync_filter.yaml) that Lattice applies. */
 export interface SyncFilter {
+  event_fields?: string[];
   account_data?: EventFilter;
+  presence?: EventFilter;
   room?: RoomSyncFilter;
 }
 
@@ -23,6 +27,8 @@ export interface SyncRequest {
   since?: string;
   timeoutMs: number;
   fullState?: boolean;
+  /** set_presence: the presence this sync reports for its user (online unless said otherwise). */
+  setPresence?: PresenceState;
   filter?: SyncFilter;
   signal?: AbortSignal;
 }
@@ -37,6 +43,7 @@ export interface SyncResponse {
   next_batch: string;
   rooms?: Partial<RoomsSync>;
   account_data?: { events: BasicEvent[] };
+  presence?: { events: PresenceEvent[] };
   to_device?: { events: BasicEvent[] };
   device_lists?: { changed: string[]; left: string[] };
   device_one_time_keys_count: Record<string, number>;
@@ -53,13 +60,34 @@ export class Sync {
     private readonly pushRules: PushRules,
     private readonly deviceKeys: DeviceKeys,
     private readonly roomSync: RoomSync,
-  ) {}
+    private readonly presence: Presence,
+  ) {
+    this.startPositions = notifier.current();
+  }
+
+  /** The positions when this process started: every change after them was announced to the notifier. */
+  private readonly startPositions: SyncPositions;
 
   async sync(request: SyncRequest): Promise<SyncResponse> {
+    const syncEnded = await this.presence.syncStarted(request.requester.userId, request.setPresence);
+    try {
+      return await this.syncWhileOnline(request);
+    } finally {
+      syncEnded();
+    }
+  }
+
+  private async syncWhileOnline(request: SyncRequest): Promise<SyncResponse> {
     const since = request.since === undefined ? undefined : parseSyncToken(request.since);
+    const longPoll = since !== undefined && !request.fullState && request.timeoutMs > 0;
+    // A long poll whose token this process issued, with nothing announced for the user since, waits
+    // before reading: building the empty answer would cost a dozen queries per poll (and per listener
+    // woken by each message of a busy room).
+    const waitFirst = longPoll && this.announcedSince(since) && !this.notifier.hasChanges(request.requester.userId, since);
+    if (waitFirst) await this.notifier.waitForChanges(request.requester.userId, since, request.timeoutMs, request.signal);
     let upTo = this.notifier.current();
     let response = await this.build(request, since, upTo);
-    if (since && !request.fullState && request.timeoutMs > 0 && !hasNews(response)) {
+    if (longPoll && !waitFirst && !hasNews(response)) {
       await this.notifier.waitForChanges(request.requester.userId, upTo, request.timeoutMs, request.signal);
       upTo = this.notifier.current();
       response = await this.build(request, since, upTo);
@@ -67,17 +95,25 @@ export class Sync {
     return response;
   }
 
+  private announcedSince(since: SyncPositions): boolean {
+    return (Object.keys(this.startPositions) as SyncStream[]).every((stream) => since[stream] >= this.startPositions[stream]);
+  }
+
   private async build(request: SyncRequest, since: SyncPositions | undefined, upTo: SyncPositions): Promise<SyncResponse> {
     const { userId, deviceId } = request.requester;
     const from = since ?? zeroPositions();
     const next = { ...upTo };
 
-    // to_device: what the device has seen before `since` is acknowledged and dropped.
-    if (since) await this.storage.toDevice.acknowledge(userId, deviceId, since.to_device);
-    const messages = await this.storage.toDevice.pending(userId, deviceId, from.to_device, upTo.to_device, toDeviceLimit);
+    // to_device: what the device has seen before `since` is acknowledged and dropped. Reading first
+    // spares the usual case, nothing to drop, a write (which would wait for the writer). Streams that
+    // did not move since the token are not read at all.
+    if (since && since.to_device > 0 && (await this.storage.toDevice.pending(userId, deviceId, 0, since.to_device, 1)).length > 0) {
+      await this.storage.toDevice.acknowledge(userId, deviceId, since.to_device);
+    }
+    const messages = from.to_device < upTo.to_device ? await this.storage.toDevice.pending(userId, deviceId, from.to_device, upTo.to_device, toDeviceLimit) : [];
     if (messages.length === toDeviceLimit) next.to_device = messages.at(-1)!.streamPosition;
 
-    const accountDataChanges = await this.storage.accountData.changedBetween(userId, from.account_data, upTo.account_data);
+    const accountDataChanges = from.account_data < upTo.account_data ? await this.storage.accountData.changedBetween(userId, from.account_data, upTo.account_data) : [];
     const accountData: BasicEvent[] = accountDataChanges.filter((record) => record.roomId === null).map((record) => ({ type: record.type, content: record.content }));
     const roomAccountData = new Map<string, Array<{ type: string; content: Record<string, unknown> }>>();
     for (const record of accountDataChanges) {
@@ -96,7 +132,9 @@ export class Sync {
     });
     if (!since || since.push_rules < upTo.push_rules) accountData.push({ type: 'm.push_rules', content: { global: await this.pushRules.ruleset(userId) } });
 
-    const changed = since ? await this.storage.e2eeKeys.usersWithDeviceListChanges([userId], since.device_lists, upTo.device_lists) : [];
+    // device_lists is only part of an incremental sync ("Extensions to /sync").
+    const deviceListsMoved = since && (since.device_lists < upTo.device_lists || since.events < upTo.events);
+    const deviceLists = deviceListsMoved ? await this.deviceKeys.listChanges(userId, since, upTo) : undefined;
     const keyCounts = await this.deviceKeys.keyCounts(userId, deviceId);
 
     const response: SyncResponse = {
@@ -104,10 +142,15 @@ export class Sync {
       device_one_time_keys_count: keyCounts.oneTimeKeyCounts,
       device_unused_fallback_key_types: keyCounts.unusedFallbackKeyTypes,
     };
+    const presenceMoved = !since || since.presence < upTo.presence || since.events < upTo.events;
+    const presenceEvents = presenceMoved ? await this.presence.syncEvents(userId, since?.presence, upTo.presence, since && { after: since.events, upTo: upTo.events }) : [];
+    const presence = applyEventFilter(request.filter?.presence, presenceEvents);
+    if (presence.length > 0) response.presence = { events: presence };
     const filteredAccountData = applyEventFilter(request.filter?.account_data, accountData);
     if (filteredAccountData.length > 0) response.account_data = { events: filteredAccountData };
     if (messages.length > 0) response.to_device = { events: messages.map((m) => ({ sender: m.sender, type: m.type, content: m.content })) };
-    if (changed.length > 0) response.device_lists = { changed, left: [] };
+    if (deviceLists && (deviceLists.changed.length > 0 || deviceLists.left.length > 0)) response.device_lists = deviceLists;
+    if (request.filter?.event_fields) selectRoomEventFields(rooms, request.filter.event_fields);
     const roomSections = Object.fromEntries(Object.entries(rooms).filter(([, section]) => Object.keys(section).length > 0));
     if (Object.keys(roomSections).length > 0) response.rooms = roomSections;
     return response;
@@ -121,6 +164,14 @@ export async function currentSyncPositions(storage: Storage): Promise<SyncPositi
   return positions;
 }
 
+/** A filter's event_fields apply to the room events of the response: timelines and state. */
+function selectRoomEventFields(rooms: RoomsSync, fields: readonly string[]): void {
+  for (const section of [...Object.values(rooms.join), ...Object.values(rooms.leave)]) {
+    section.timeline.events = section.timeline.events.map((event) => selectEventFields(event, fields));
+    section.state.events = section.state.events.map((event) => selectEventFields(event, fields));
+  }
+}
+
 function hasNews(response: SyncResponse): boolean {
-  return response.account_data !== undefined || response.to_device !== undefined || response.device_lists !== undefined || response.rooms !== undefined;
+  return response.account_data !== undefined || response.presence !== undefined || response.to_device !== undefined || response.device_lists !== undefined || response.rooms !== undefined;
 }

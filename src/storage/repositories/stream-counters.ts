@@ -5,7 +5,7 @@
  */
 import type { Database } from '../database.ts';
 
-export type StreamName = 'account_data' | 'push_rules' | 'device_lists' | 'to_device' | 'events' | 'receipts';
+export type StreamName = 'account_data' | 'push_rules' | 'device_lists' | 'to_device' | 'events' | 'receipts' | 'presence';
 
 interface Row {
   stream: string;
@@ -16,9 +16,20 @@ export class StreamCounterRepository {
   constructor(private readonly db: Database) {}
 
   async nextPosition(stream: StreamName): Promise<number> {
-    await this.db<Row>('stream_counters').insert({ stream, position: 0 }).onConflict('stream').ignore();
-    const [row] = await this.db<Row>('stream_counters').where('stream', stream).increment('position', 1).returning('position');
-    return Number(row!.position);
+    return this.nextPositions(stream, 1);
+  }
+
+  /**
+   * Reserves `count` consecutive positions (a writer committing several rows at once, as the event
+   * persister does) and returns the first. One statement once the stream's row exists.
+   */
+  async nextPositions(stream: StreamName, count: number): Promise<number> {
+    let [row] = await this.db<Row>('stream_counters').where('stream', stream).increment('position', count).returning('position');
+    if (row === undefined) {
+      await this.db<Row>('stream_counters').insert({ stream, position: 0 }).onConflict('stream').ignore();
+      [row] = await this.db<Row>('stream_counters').where('stream', stream).increment('position', count).returning('position');
+    }
+    return Number(row!.position) - count + 1;
   }
 
   async currentPosition(stream: StreamName): Promise<number> {
