@@ -54,22 +54,24 @@ sdkRoot.rebuild();
 
 /**
  * The SDK turns the Rust crypto's tracing on at debug level (through console.debug/info) on every
- * initialisation: mute those while any client initialises, then keep errors only.
+ * initialisation, and a later level change does not always hold: mute those while any crypto client
+ * lives, and keep errors only.
  */
-let initialising = 0;
+let liveCryptoClients = 0;
 const consoleDebug = console.debug;
 const consoleInfo = console.info;
-async function initRustCryptoQuietly(client: MatrixClient): Promise<void> {
-  if (initialising++ === 0) console.debug = console.info = () => {};
-  try {
-    await client.initRustCrypto({ useIndexedDB: false });
-  } finally {
-    if (--initialising === 0) {
-      console.debug = consoleDebug;
-      console.info = consoleInfo;
-    }
-    new Tracing(LoggerLevel.Error).turnOn();
+function cryptoClientStarted(): void {
+  if (liveCryptoClients++ === 0) console.debug = console.info = () => {};
+}
+function cryptoClientStopped(): void {
+  if (--liveCryptoClients === 0) {
+    console.debug = consoleDebug;
+    console.info = consoleInfo;
   }
+}
+async function initRustCryptoQuietly(client: MatrixClient): Promise<void> {
+  await client.initRustCrypto({ useIndexedDB: false });
+  new Tracing(LoggerLevel.Error).turnOn();
 }
 
 /** Emitted on a client (by this harness) after each HTTP answer it gets. */
@@ -126,6 +128,7 @@ export class CryptoClients {
       if (data?.nextSyncToken) entry.syncToken = data.nextSyncToken;
     });
     this.started.push(entry);
+    cryptoClientStarted();
     await initRustCryptoQuietly(client);
     const prepared = waitFor(client, 'the first sync (PREPARED)', () => client.getSyncState() === SyncState.Prepared || client.getSyncState() === SyncState.Syncing);
     await client.startClient({ initialSyncLimit: 20 });
@@ -136,6 +139,7 @@ export class CryptoClients {
   stopAll(): void {
     for (const { client } of this.started.splice(0)) {
       client.stopClient();
+      cryptoClientStopped();
       // The SDK keeps a 5-minute timer per live event that failed to decrypt, in case its key arrives;
       // none will, so release them, or they hold the test process open.
       for (const room of client.getRooms()) {

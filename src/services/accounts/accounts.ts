@@ -3,6 +3,7 @@
  * (client-server-api "Account registration and management", "Login", "Refreshing access tokens", "Logout").
  */
 import { randomBytes } from 'node:crypto';
+import { LRUCache } from 'lru-cache';
 import { MatrixError } from '../../core/errors.ts';
 import type { DeviceRecord } from '../../storage/repositories/devices.ts';
 import type { Repositories, Storage } from '../../storage/storage.ts';
@@ -47,6 +48,15 @@ const lastSeenIntervalMs = 60_000;
 
 export class Accounts {
   private readonly lastSeenWritten = new Map<string, { ts: number; ip: string }>();
+  /**
+   * Authenticated sessions by access-token hash, so a request does not read the token and the user
+   * each time. Any change that removes tokens (logout, device deletion, password change, deactivation,
+   * refresh, a login that reuses a device ID) drops the whole cache after it commits; the generation
+   * keeps a read that raced with such a change from caching what it removed. The TTL bounds what a
+   * second process could see after a change made by another.
+   */
+  private readonly sessions = new LRUCache<string, { owner: { userId: string; deviceId: string; tokenId: number; expiresTs: number | null }; isAdmin: boolean }>({ max: 50_000, ttl: 30_000 });
+  private sessionsGeneration = 0;
 
   constructor(
     private readonly storage: Storage,
@@ -108,19 +118,43 @@ export class Accounts {
    * with soft_logout: true when it has expired (client-server-api "Soft logout").
    */
   async authenticate(accessToken: string, clientIp?: string): Promise<Requester> {
-    const owner = await this.storage.devices.findAccessToken(hashAccessToken(accessToken));
+    const tokenHash = hashAccessToken(accessToken);
+    const cached = this.sessions.get(tokenHash);
+    if (cached) {
+      const { owner } = cached;
+      if (owner.expiresTs !== null && owner.expiresTs <= this.clock()) throw unknownToken('Access token has expired', true);
+      if (clientIp !== undefined) await this.recordSeen(owner.userId, owner.deviceId, clientIp);
+      return { userId: owner.userId, deviceId: owner.deviceId, tokenId: owner.tokenId, isAdmin: cached.isAdmin };
+    }
+    const generation = this.sessionsGeneration;
+    const owner = await this.storage.devices.findAccessToken(tokenHash);
     if (!owner) throw unknownToken('Unknown access token', false);
     if (owner.expiresTs !== null && owner.expiresTs <= this.clock()) throw unknownToken('Access token has expired', true);
     const user = await this.storage.users.get(owner.userId);
     if (!user || user.deactivatedTs !== null) throw unknownToken('Unknown access token', false);
-    if (owner.refreshTokenId !== null && !owner.used) await this.storage.transaction((tx) => recordFirstUse(tx, owner));
+    if (owner.refreshTokenId !== null && !owner.used) {
+      // The first use of a refreshed token retires the tokens it replaced.
+      await this.storage.transaction((tx) => recordFirstUse(tx, owner));
+      this.forgetSessions();
+    }
     if (clientIp !== undefined) await this.recordSeen(owner.userId, owner.deviceId, clientIp);
+    if (generation === this.sessionsGeneration) this.sessions.set(tokenHash, { owner, isAdmin: user.isAdmin });
     return { userId: owner.userId, deviceId: owner.deviceId, tokenId: owner.tokenId, isAdmin: user.isAdmin };
+  }
+
+  /** Forgets every cached session: called after a change that removed tokens has committed. */
+  private forgetSessions(): void {
+    this.sessionsGeneration++;
+    this.sessions.clear();
   }
 
   /** client-server-api "POST /refresh": exchanges a refresh token for a new access token and refresh token. */
   async refresh(refreshToken: string): Promise<IssuedTokens> {
-    return this.storage.transaction((tx) => exchangeRefreshToken(tx, this.lifetimes, refreshToken, this.clock()));
+    try {
+      return await this.storage.transaction((tx) => exchangeRefreshToken(tx, this.lifetimes, refreshToken, this.clock()));
+    } finally {
+      this.forgetSessions();
+    }
   }
 
   async devices(userId: string): Promise<Device[]> {
@@ -189,7 +223,11 @@ export class Accounts {
    * device_lists stream, so other users' clients stop encrypting for the removed devices.
    */
   private async removeDevices(userId: string, change: (tx: Repositories) => Promise<void>): Promise<void> {
-    await commitDeviceListChange(this.storage, this.events, userId, change);
+    try {
+      await commitDeviceListChange(this.storage, this.events, userId, change);
+    } finally {
+      this.forgetSessions();
+    }
   }
 
   private async startSession(tx: Repositories, userId: string, requestedDeviceId: string | undefined, displayName: string | undefined, withRefreshToken: boolean): Promise<Session> {
