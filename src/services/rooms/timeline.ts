@@ -183,7 +183,7 @@ export class Timeline {
     const { event, streamPosition } = appended;
     const concerned = new Set(await this.roomStates.joinedMembers(event.roomId));
     if (membershipChange) concerned.add(membershipChange.userId);
-    this.serverEvents.emit('roomEvent', { roomId: event.roomId, eventId: event.eventId, position: streamPosition, userIds: [...concerned] });
+    this.serverEvents.emit('roomEvent', { roomId: event.roomId, eventId: event.eventId, position: streamPosition, userIds: [...concerned], membershipOf: membershipChange?.userId });
     return appended;
   }
 

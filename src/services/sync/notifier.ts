@@ -16,13 +16,22 @@ export class SyncNotifier {
   private readonly latest: SyncPositions;
   private readonly latestForUser = new Map<string, Partial<SyncPositions>>();
   private readonly waiters = new Set<Waiter>();
+  /**
+   * The events-stream position of the latest membership change announced; changes before this
+   * process started are unknown, so it starts at the position the process started from.
+   */
+  private latestMembershipChange: number;
 
   constructor(initial: SyncPositions, events: ServerEvents) {
     this.latest = { ...zeroPositions(), ...initial };
+    this.latestMembershipChange = this.latest.events;
     events.on('accountData', ({ userId, position }) => this.advance('account_data', position, [userId]));
     events.on('pushRules', ({ userId, position }) => this.advance('push_rules', position, [userId]));
     events.on('toDevice', ({ userIds, position }) => this.advance('to_device', position, userIds));
-    events.on('roomEvent', ({ position, userIds }) => this.advance('events', position, userIds));
+    events.on('roomEvent', ({ position, userIds, membershipOf }) => {
+      if (membershipOf !== undefined) this.latestMembershipChange = Math.max(this.latestMembershipChange, position);
+      this.advance('events', position, userIds);
+    });
     events.on('typing', ({ position, userIds }) => this.advance('typing', position, userIds));
     events.on('receipt', ({ position, userIds }) => this.advance('receipts', position, userIds));
     events.on('presence', ({ position, userIds }) => this.advance('presence', position, userIds));
@@ -33,6 +42,14 @@ export class SyncNotifier {
   /** The latest committed position of every stream: what a /sync may read up to. */
   current(): SyncPositions {
     return { ...this.latest };
+  }
+
+  /**
+   * Whether a membership may have changed after this events-stream position: if not, whom a user
+   * shares rooms with is as it was, and the queries over membership changes can be skipped.
+   */
+  membershipChangedAfter(eventsPosition: number): boolean {
+    return this.latestMembershipChange > eventsPosition;
   }
 
   /** Whether anything concerning the user happened after `positions`. */

@@ -103,7 +103,8 @@ export class RoomSync {
     const { userId, since, filter } = request;
     const memberships = await this.storage.roomEvents.roomsOfUser(userId, ['join', 'invite', 'knock', 'leave', 'ban']);
     const wanted = memberships.filter(({ roomId }) => roomWanted(filter, roomId));
-    const forgotten = await this.storage.roomEvents.forgottenRooms(userId);
+    // Only rooms one has left can be forgotten.
+    const forgotten = wanted.some((m) => m.membership === 'leave' || m.membership === 'ban') ? await this.storage.roomEvents.forgottenRooms(userId) : new Set<string>();
     const withEvents = since === undefined ? undefined : await this.storage.roomEvents.roomsWithEventsBetween(wanted.map((m) => m.roomId), since, request.upTo);
     const joinedIds = wanted.filter((m) => m.membership === 'join').map((m) => m.roomId);
     const receipts = await this.receipts.receiptEvents(userId, joinedIds, request.receipts.since ?? 0, request.receipts.upTo);

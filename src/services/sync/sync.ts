@@ -133,8 +133,11 @@ export class Sync {
     if (!since || since.push_rules < upTo.push_rules) accountData.push({ type: 'm.push_rules', content: { global: await this.pushRules.ruleset(userId) } });
 
     // device_lists is only part of an incremental sync ("Extensions to /sync").
-    const deviceListsMoved = since && (since.device_lists < upTo.device_lists || since.events < upTo.events);
-    const deviceLists = deviceListsMoved ? await this.deviceKeys.listChanges(userId, since, upTo) : undefined;
+    // Membership changes widen device_lists and presence; without any since the token, skip their queries.
+    const membershipsMoved = since !== undefined && since.events < upTo.events && this.notifier.membershipChangedAfter(since.events);
+    const membershipRange = since && { after: membershipsMoved ? since.events : upTo.events, upTo: upTo.events };
+    const deviceListsMoved = since && (since.device_lists < upTo.device_lists || membershipsMoved);
+    const deviceLists = deviceListsMoved ? await this.deviceKeys.listChanges(userId, { ...since, events: membershipRange!.after }, upTo) : undefined;
     const keyCounts = await this.deviceKeys.keyCounts(userId, deviceId);
 
     const response: SyncResponse = {
@@ -142,8 +145,8 @@ export class Sync {
       device_one_time_keys_count: keyCounts.oneTimeKeyCounts,
       device_unused_fallback_key_types: keyCounts.unusedFallbackKeyTypes,
     };
-    const presenceMoved = !since || since.presence < upTo.presence || since.events < upTo.events;
-    const presenceEvents = presenceMoved ? await this.presence.syncEvents(userId, since?.presence, upTo.presence, since && { after: since.events, upTo: upTo.events }) : [];
+    const presenceMoved = !since || since.presence < upTo.presence || membershipsMoved;
+    const presenceEvents = presenceMoved ? await this.presence.syncEvents(userId, since?.presence, upTo.presence, membershipRange) : [];
     const presence = applyEventFilter(request.filter?.presence, presenceEvents);
     if (presence.length > 0) response.presence = { events: presence };
     const filteredAccountData = applyEventFilter(request.filter?.account_data, accountData);
