@@ -23,8 +23,11 @@ export const sync = defineEndpoint({
   handle: async ({ requester, query, koa }, deps) => {
     const filter = await resolveFilter(deps, requester.userId, query.filter);
     // A client that goes away ends its long poll.
+    // (A request stream also closes once its response is sent; aborting then would only cost an exception.)
     const aborted = new AbortController();
-    koa.req.once('close', () => aborted.abort());
+    koa.res.once('close', () => {
+      if (!koa.res.writableFinished) aborted.abort();
+    });
     const { since, timeout: timeoutMs, full_state: fullState, set_presence: setPresence } = query;
     return deps.sync.sync({ requester, since, timeoutMs, fullState, setPresence, filter, signal: aborted.signal });
   },
