@@ -26,6 +26,22 @@ for (const engine of testEngines) {
       bob = await registerUser(server(), 'bob');
     });
 
+    it('"Extensions to /sync": device_one_time_keys_count follows uploads and claims, and starts over for a device ID logged in again', async function () {
+      const carol = await registerUser(server(), 'carol');
+      const counts = async (user: TestUser) => (await rawRequest(server().baseUrl, '/_matrix/client/v3/sync?timeout=0', { accessToken: user.accessToken })).json;
+      await post(carol, 'upload', { one_time_keys: { 'signed_curve25519:AAAAAQ': { key: 'c1', signatures: {} }, 'signed_curve25519:AAAAAg': { key: 'c2', signatures: {} } } });
+      expect((await counts(carol)).device_one_time_keys_count).to.deep.equal({ signed_curve25519: 2 });
+      await post(bob, 'claim', { one_time_keys: { [carol.userId]: { [carol.deviceId]: 'signed_curve25519' } } });
+      expect((await counts(carol)).device_one_time_keys_count).to.deep.equal({ signed_curve25519: 1 });
+      await post(carol, 'upload', { fallback_keys: { 'signed_curve25519:AAAAGj': { key: 'fb', fallback: true, signatures: {} } } });
+      expect((await counts(carol)).device_unused_fallback_key_types).to.deep.equal(['signed_curve25519']);
+      await rawRequest(server().baseUrl, '/_matrix/client/v3/logout', { method: 'POST', body: {}, accessToken: carol.accessToken });
+      const again = await loginUser(server(), carol, carol.deviceId);
+      const fresh = await counts(again);
+      expect(fresh.device_one_time_keys_count).to.deep.equal({});
+      expect(fresh.device_unused_fallback_key_types).to.deep.equal([]);
+    });
+
     it('uploads device keys and one-time keys and counts the unclaimed ones per algorithm', async function () {
       const response = await post(alice, 'upload', {
         device_keys: deviceKeysOf(alice),

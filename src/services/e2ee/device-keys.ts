@@ -11,6 +11,7 @@ import type { Requester } from '../accounts/accounts.ts';
 import type { ServerEvents } from '../server-events.ts';
 import type { CrossSigning } from './cross-signing.ts';
 import { commitDeviceListChange, deviceListChanges, type DeviceListChanges, type DeviceListPositions } from './device-lists.ts';
+import { LRUCache } from 'lru-cache';
 
 export interface KeysUpload {
   device_keys?: KeyObject & { user_id: string; device_id: string };
@@ -20,13 +21,34 @@ export interface KeysUpload {
 
 type Failures = Record<string, { errcode: string; error: string }>;
 
+interface KeyCounts {
+  oneTimeKeyCounts: Record<string, number>;
+  unusedFallbackKeyTypes: string[];
+}
+
 export class DeviceKeys {
   constructor(
     private readonly storage: Storage,
     private readonly events: ServerEvents,
     private readonly crossSigning: CrossSigning,
     private readonly serverName: string,
-  ) {}
+  ) {
+    // Removing a device removes its keys; a device ID logged in again must start from nothing.
+    events.on('deviceLists', ({ userId }) => this.forgetCounts(userId));
+  }
+
+  /**
+   * Key counts by user and device, for /sync, which reports them on every response. Uploads, claims
+   * and device list changes drop the user's entry after they commit; the generation keeps a read that
+   * raced with one from caching the old counts.
+   */
+  private readonly counts = new LRUCache<string, Map<string, KeyCounts>>({ max: 20_000 });
+  private countsGeneration = 0;
+
+  private forgetCounts(userId: string): void {
+    this.countsGeneration++;
+    this.counts.delete(userId);
+  }
 
   async upload(requester: Requester, upload: KeysUpload): Promise<{ one_time_key_counts: Record<string, number> }> {
     const { userId, deviceId } = requester;
@@ -51,7 +73,7 @@ export class DeviceKeys {
       if (!deviceKeys || JSON.stringify(await tx.e2eeKeys.deviceKeys(userId, deviceId)) === JSON.stringify(deviceKeys)) return false;
       await tx.e2eeKeys.setDeviceKeys(userId, deviceId, deviceKeys);
       return true;
-    });
+    }).finally(() => this.forgetCounts(userId));
     return { one_time_key_counts: await this.storage.e2eeKeys.oneTimeKeyCounts(userId, deviceId) };
   }
 
@@ -78,6 +100,7 @@ export class DeviceKeys {
       for (const [deviceId, algorithm] of Object.entries(query[userId] ?? {})) {
         const claimed =
           (await this.storage.e2eeKeys.claimOneTimeKey(userId, deviceId, algorithm)) ?? (await this.storage.e2eeKeys.claimFallbackKey(userId, deviceId, algorithm));
+        this.forgetCounts(userId);
         if (claimed) ((one_time_keys[userId] ??= {})[deviceId] ??= {})[claimed.keyId] = claimed.key;
       }
     }
@@ -85,12 +108,20 @@ export class DeviceKeys {
   }
 
   /** What /sync reports for a device: unclaimed one-time keys per algorithm and unused fallback key types. */
-  async keyCounts(userId: string, deviceId: string): Promise<{ oneTimeKeyCounts: Record<string, number>; unusedFallbackKeyTypes: string[] }> {
+  async keyCounts(userId: string, deviceId: string): Promise<KeyCounts> {
+    const cached = this.counts.get(userId)?.get(deviceId);
+    if (cached) return cached;
+    const generation = this.countsGeneration;
     const [oneTimeKeyCounts, unusedFallbackKeyTypes] = await Promise.all([
       this.storage.e2eeKeys.oneTimeKeyCounts(userId, deviceId),
       this.storage.e2eeKeys.unusedFallbackKeyTypes(userId, deviceId),
     ]);
-    return { oneTimeKeyCounts, unusedFallbackKeyTypes };
+    const counts = { oneTimeKeyCounts, unusedFallbackKeyTypes };
+    if (generation === this.countsGeneration) {
+      const devices = this.counts.get(userId) ?? new Map<string, KeyCounts>();
+      this.counts.set(userId, devices.set(deviceId, counts));
+    }
+    return counts;
   }
 
   /** Users whose device lists the user must query again between two positions (/sync device_lists, /keys/changes). */

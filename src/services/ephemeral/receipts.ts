@@ -74,6 +74,7 @@ export class Receipts {
    */
   async receiptEvents(userId: string, roomIds: readonly string[], after: number, upTo: number): Promise<Map<string, ReceiptEvent>> {
     const byRoom = new Map<string, ReceiptEvent>();
+    if (after >= upTo || roomIds.length === 0) return byRoom;
     for (const receipt of await this.storage.receipts.changedBetween(roomIds, after, upTo)) {
       if (receipt.receiptType === 'm.read.private' && receipt.userId !== userId) continue;
       const event = byRoom.get(receipt.roomId) ?? { type: 'm.receipt', content: {} };
