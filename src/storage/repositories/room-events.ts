@@ -28,6 +28,9 @@ export interface StoredEvent {
   stateAfterGroup: number | null;
 }
 
+/** A timeline row without its PDU: callers read the events themselves through the event cache. */
+export type TimelineEntry = Pick<StoredEvent, 'eventId' | 'streamPosition' | 'stateBeforeGroup' | 'stateAfterGroup'>;
+
 export interface CurrentStateChange {
   type: string;
   stateKey: string;
@@ -188,14 +191,20 @@ export class RoomEventRepository {
    * Timeline events of the room with stream positions in (`after`, `upTo`], oldest first when `dir` is
    * 'f', newest first when 'b'; at most `limit`.
    */
-  async timelineBetween(roomId: string, after: number, upTo: number, dir: 'f' | 'b', limit: number): Promise<StoredEvent[]> {
-    const rows = await this.db<EventRow>('events')
+  async timelineBetween(roomId: string, after: number, upTo: number, dir: 'f' | 'b', limit: number): Promise<TimelineEntry[]> {
+    const rows: Array<Pick<EventRow, 'event_id' | 'stream_position' | 'state_before_group' | 'state_after_group'>> = await this.db<EventRow>('events')
+      .select('event_id', 'stream_position', 'state_before_group', 'state_after_group')
       .where('room_id', roomId)
       .andWhere('stream_position', '>', after)
       .andWhere('stream_position', '<=', upTo)
       .orderBy('stream_position', dir === 'f' ? 'asc' : 'desc')
       .limit(limit);
-    return rows.map(toEvent);
+    return rows.map((row) => ({
+      eventId: row.event_id,
+      streamPosition: row.stream_position === null ? null : Number(row.stream_position),
+      stateBeforeGroup: row.state_before_group === null ? null : Number(row.state_before_group),
+      stateAfterGroup: row.state_after_group === null ? null : Number(row.state_after_group),
+    }));
   }
 
   /** The rooms with timeline events in (`after`, `upTo`] among `roomIds`. */
