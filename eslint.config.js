@@ -23,7 +23,7 @@ const testing = { group: ['**/testing/*'], message: 'testing/ is for tests only.
 const restrictImports = (paths, patterns = [testing]) => ({ 'no-restricted-imports': ['error', { paths, patterns }] });
 
 export default tseslint.config(
-  { ignores: ['node_modules/**', 'data/**', 'scratch/**', 'bench/results/**'] },
+  { ignores: ['node_modules/**', 'data/**', 'scratch/**', 'bench/results/**', 'dist/**'] },
   {
     files: ['**/*.ts'],
     languageOptions: { parser: tseslint.parser },
