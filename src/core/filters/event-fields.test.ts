@@ -1,5 +1,6 @@
 import { expect } from 'chai';
-import { selectEventFields, splitFieldPath } from './event-fields.ts';
+import { parseDottedPath } from '../dotted-property-paths.ts';
+import { selectEventFields } from './event-fields.ts';
 
 describe('client-server-api "Filtering" event_fields', function () {
   const event = { type: 'm.room.message', event_id: '$e', sender: '@a:x', content: { body: 'hi', msgtype: 'm.text', 'm.relates_to': { rel_type: 'm.thread' } }, unsigned: { age: 5 } };
@@ -15,8 +16,8 @@ describe('client-server-api "Filtering" event_fields', function () {
   });
 
   it('reads \\. as a dot inside a key and \\\\ as a backslash', function () {
-    expect(splitFieldPath('content.m\\.relates_to.rel_type')).to.deep.equal(['content', 'm.relates_to', 'rel_type']);
-    expect(splitFieldPath('a\\\\.b')).to.deep.equal(['a\\', 'b']);
+    expect(parseDottedPath('content.m\\.relates_to.rel_type')).to.deep.equal(['content', 'm.relates_to', 'rel_type']);
+    expect(parseDottedPath('a\\\\.b')).to.deep.equal(['a\\', 'b']);
     expect(selectEventFields(event, ['content.m\\.relates_to.rel_type'])).to.deep.equal({ content: { 'm.relates_to': { rel_type: 'm.thread' } } });
   });
 });

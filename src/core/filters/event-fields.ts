@@ -3,31 +3,13 @@
  * fields to include in each event, `\.` standing for a literal dot and `\\` for a backslash in a key.
  * Fields not present are left out; an empty or absent list keeps the whole event.
  */
-
-/** Splits a path on unescaped dots and unescapes the keys. */
-export function splitFieldPath(path: string): string[] {
-  const keys: string[] = [];
-  let key = '';
-  for (let i = 0; i < path.length; i++) {
-    const char = path[i]!;
-    if (char === '\\' && (path[i + 1] === '.' || path[i + 1] === '\\')) {
-      key += path[++i];
-    } else if (char === '.') {
-      keys.push(key);
-      key = '';
-    } else {
-      key += char;
-    }
-  }
-  keys.push(key);
-  return keys;
-}
+import { parseDottedPath } from '../dotted-property-paths.ts';
 
 export function selectEventFields<T extends object>(event: T, fields: readonly string[] | undefined): Partial<T> {
   if (!fields || fields.length === 0) return event;
   const result: Record<string, unknown> = {};
   for (const path of fields) {
-    const keys = splitFieldPath(path);
+    const keys = parseDottedPath(path);
     let source: unknown = event;
     for (const key of keys) source = typeof source === 'object' && source !== null && !Array.isArray(source) ? (source as Record<string, unknown>)[key] : undefined;
     if (source === undefined) continue;

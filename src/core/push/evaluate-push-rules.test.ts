@@ -1,8 +1,9 @@
 import { expect } from 'chai';
 import type { JsonObject } from '../canonical-json.ts';
 import { defaultOverrideRules, defaultUnderrideRules } from './default-rules.ts';
-import { conditionMatches, evaluatePushRules, highlights, notifies, parsePath, type PushContext } from './evaluate-push-rules.ts';
+import { conditionMatches, evaluatePushRules, highlights, notifies, type PushContext } from './evaluate-push-rules.ts';
 import type { PushCondition, PushRule, PushRuleset } from './push-rule.ts';
+import { parseDottedPath } from '../dotted-property-paths.ts';
 
 const me = '@me:example.org';
 const context: PushContext = { displayName: 'Mary Jane', memberCount: 5, senderPowerLevel: 0, notificationPowerLevel: (key) => (key === 'room' ? 50 : 0) };
@@ -122,10 +123,10 @@ describe('evaluatePushRules (client-server-api "Push Rules")', function () {
 
   describe('"Dot-separated property paths"', function () {
     it('splits on dots, with \\. and \\\\ escaping a literal dot and backslash, other escapes literal', function () {
-      expect(parsePath('content.body')).to.deep.equal(['content', 'body']);
-      expect(parsePath('content.m\\.relates_to.rel_type')).to.deep.equal(['content', 'm.relates_to', 'rel_type']);
-      expect(parsePath('content.m\\\\foo')).to.deep.equal(['content', 'm\\foo']);
-      expect(parsePath('content.m\\x')).to.deep.equal(['content', 'm\\x']);
+      expect(parseDottedPath('content.body')).to.deep.equal(['content', 'body']);
+      expect(parseDottedPath('content.m\\.relates_to.rel_type')).to.deep.equal(['content', 'm.relates_to', 'rel_type']);
+      expect(parseDottedPath('content.m\\\\foo')).to.deep.equal(['content', 'm\\foo']);
+      expect(parseDottedPath('content.m\\x')).to.deep.equal(['content', 'm\\x']);
       expect(matches({ kind: 'event_property_is', key: 'content.m\\\\foo', value: 1 }, { content: { 'm\\foo': 1 } })).to.equal(true);
       expect(matches({ kind: 'event_property_is', key: 'content.a.b', value: 1 }, { content: { 'a.b': 1 } })).to.equal(false);
     });

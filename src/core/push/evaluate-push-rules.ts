@@ -7,6 +7,7 @@
  */
 import { isJsonObject, type JsonObject } from '../canonical-json.ts';
 import { pushRuleKinds, type PushAction, type PushCondition, type PushRule, type PushRuleKind, type PushRuleset } from './push-rule.ts';
+import { parseDottedPath } from '../dotted-property-paths.ts';
 
 /** What the conditions need beyond the event, for the user whose ruleset is evaluated. */
 export interface PushContext {
@@ -74,16 +75,16 @@ export function conditionMatches(condition: PushCondition, event: JsonObject, co
     case 'event_match': {
       if (typeof condition.key !== 'string' || typeof condition.pattern !== 'string') return false;
       // "As a special case, if key is content.body", the pattern matches words rather than the whole value.
-      return globMatches(condition.pattern, valueAt(event, parsePath(condition.key)), condition.key === 'content.body' ? 'words' : 'whole');
+      return globMatches(condition.pattern, valueAt(event, parseDottedPath(condition.key)), condition.key === 'content.body' ? 'words' : 'whole');
     }
     case 'event_property_is': {
       if (typeof condition.key !== 'string' || !isSimpleValue(condition.value)) return false;
-      const value = valueAt(event, parsePath(condition.key));
+      const value = valueAt(event, parseDottedPath(condition.key));
       return isSimpleValue(value) && value === condition.value;
     }
     case 'event_property_contains': {
       if (typeof condition.key !== 'string' || !isSimpleValue(condition.value)) return false;
-      const value = valueAt(event, parsePath(condition.key));
+      const value = valueAt(event, parseDottedPath(condition.key));
       return Array.isArray(value) && value.some((item) => isSimpleValue(item) && item === condition.value);
     }
     case 'contains_display_name': {
@@ -125,36 +126,6 @@ function memberCountMatches(is: string, count: number): boolean {
  */
 function isSimpleValue(value: unknown): value is string | number | boolean | null {
   return value === null || typeof value === 'string' || typeof value === 'boolean' || (typeof value === 'number' && Number.isSafeInteger(value));
-}
-
-const parsedPaths = new Map<string, string[]>();
-
-/**
- * appendices "Dot-separated property paths": `.` separates names; `\.` and `\\` are a literal dot and
- * backslash; any other backslash is literal (`\x` stays backslash, x).
- */
-export function parsePath(key: string): string[] {
-  const cached = parsedPaths.get(key);
-  if (cached) return cached;
-  const parts: string[] = [];
-  let current = '';
-  for (let i = 0; i < key.length; i++) {
-    const char = key[i]!;
-    const next = key[i + 1];
-    if (char === '\\' && (next === '.' || next === '\\')) {
-      current += next;
-      i++;
-    } else if (char === '.') {
-      parts.push(current);
-      current = '';
-    } else {
-      current += char;
-    }
-  }
-  parts.push(current);
-  if (parsedPaths.size >= 1_000) parsedPaths.clear();
-  parsedPaths.set(key, parts);
-  return parts;
 }
 
 /** The property at `path` (through objects only), or undefined when absent. */

@@ -4,6 +4,7 @@
  */
 import type { Knex } from 'knex';
 import type { Database } from '../database.ts';
+import { StateGroupRepository } from './state-groups.ts';
 
 /** Users or rooms per `IN (...)` list, well under SQLite's bound-parameter limit. */
 const candidateChunk = 500;
@@ -86,23 +87,9 @@ export class RoomMembershipRepository {
     return result;
   }
 
-  /** The membership of `userId` in a state snapshot: its nearest delta along the group's chain. */
+  /** The membership of `userId` in a state snapshot. */
   private async membershipInGroup(groupId: number, userId: string): Promise<string | undefined> {
-    const row = await this.db
-      .withRecursive('chain', ['id', 'prev_group', 'depth'], (chain) =>
-        chain
-          .select('id', 'prev_group', this.db.raw('0'))
-          .from('state_groups')
-          .where('id', groupId)
-          .unionAll((step) => step.select('g.id', 'g.prev_group', this.db.raw('c.depth + 1')).from('state_groups as g').join('chain as c', 'g.id', 'c.prev_group')),
-      )
-      .select('d.event_id')
-      .from('chain as c')
-      .join('state_group_deltas as d', 'd.group_id', 'c.id')
-      .where({ 'd.type': 'm.room.member', 'd.state_key': userId })
-      .orderBy('c.depth', 'asc')
-      .first();
-    const eventId = (row as { event_id: string | null } | undefined)?.event_id;
+    const eventId = await new StateGroupRepository(this.db).eventIdAt(groupId, 'm.room.member', userId);
     if (!eventId) return undefined;
     const event = await this.db('events').where('event_id', eventId).first('pdu_json');
     return event ? membershipOf((event as { pdu_json: string }).pdu_json) : undefined;

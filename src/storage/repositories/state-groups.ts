@@ -49,17 +49,8 @@ export class StateGroupRepository {
 
   /** The full state of a group: its chain's deltas applied from the snapshot at its base. */
   async state(groupId: number): Promise<Map<string, string>> {
-    const rows: DeltaRow[] = await this.db
-      .withRecursive('chain', ['id', 'prev_group', 'depth'], (chain) =>
-        chain
-          .select('id', 'prev_group', this.db.raw('0'))
-          .from('state_groups')
-          .where('id', groupId)
-          .unionAll((step) => step.select('g.id', 'g.prev_group', this.db.raw('c.depth + 1')).from('state_groups as g').join('chain as c', 'g.id', 'c.prev_group')),
-      )
+    const rows: DeltaRow[] = await this.chainDeltas(groupId)
       .select('d.type', 'd.state_key', 'd.event_id', 'c.depth')
-      .from('chain as c')
-      .join('state_group_deltas as d', 'd.group_id', 'c.id')
       .orderBy('c.depth', 'desc');
     const state = new Map<string, string>();
     for (const row of rows) {
@@ -73,5 +64,25 @@ export class StateGroupRepository {
   private async chainLength(groupId: number): Promise<number | undefined> {
     const row = await this.db('state_groups').where('id', groupId).first('chain_length');
     return row === undefined ? undefined : Number((row as { chain_length: number }).chain_length);
+  }
+
+  /** The event of one state key in a group (null when the group removes it, undefined when it has none): the nearest delta along its chain. */
+  async eventIdAt(groupId: number, type: string, stateKey: string): Promise<string | null | undefined> {
+    const row = (await this.chainDeltas(groupId).select('d.event_id').where({ 'd.type': type, 'd.state_key': stateKey }).orderBy('c.depth', 'asc').first()) as { event_id: string | null } | undefined;
+    return row?.event_id;
+  }
+
+  /** The deltas of a group and its ancestors (`d`), each with its distance from the group (`c.depth`). */
+  private chainDeltas(groupId: number) {
+    return this.db
+      .withRecursive('chain', ['id', 'prev_group', 'depth'], (chain) =>
+        chain
+          .select('id', 'prev_group', this.db.raw('0'))
+          .from('state_groups')
+          .where('id', groupId)
+          .unionAll((step) => step.select('g.id', 'g.prev_group', this.db.raw('c.depth + 1')).from('state_groups as g').join('chain as c', 'g.id', 'c.prev_group')),
+      )
+      .from('chain as c')
+      .join('state_group_deltas as d', 'd.group_id', 'c.id');
   }
 }
