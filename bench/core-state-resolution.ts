@@ -8,7 +8,7 @@
 import { computeAuthChain } from '../src/core/state-resolution/auth-chain.ts';
 import { resolveState } from '../src/core/state-resolution/resolve-state.ts';
 import { separateStateV2 } from '../src/core/state-resolution/separate-state.ts';
-import { TestRoom, type Branch } from '../src/core/state-resolution/test-dag.ts';
+import { prng, TestRoom, type Branch } from '../src/core/state-resolution/test-dag.ts';
 
 const members = 10_000;
 const forkEvents = 250;
@@ -18,17 +18,6 @@ const admin = '@admin:example.com';
 const moderators = Array.from({ length: 5 }, (_, i) => `@mod${i}:example.com`);
 const member = (i: number) => `@user${i}:example.com`;
 
-/** mulberry32, so every run builds the same room. */
-function prng(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
-  };
-}
 
 function buildRoom(version: string): { room: TestRoom; a: Branch; b: Branch } {
   const { room, main } = TestRoom.create(version, admin);

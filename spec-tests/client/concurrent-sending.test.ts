@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import { testEngines } from '../../src/testing/test-databases.ts';
 import { registerUser, type TestUser } from '../harness/accounts.ts';
 import { useTestHomeserver } from '../harness/homeserver.ts';
-import { rawRequest, type RawResponse } from '../harness/requests.ts';
+import { clientApi } from '../harness/requests.ts';
 
 /**
  * Many clients sending at once, as the group-committing persister sees them: every acknowledged
@@ -12,8 +12,7 @@ import { rawRequest, type RawResponse } from '../harness/requests.ts';
 for (const engine of testEngines) {
   describe(`client-server-api "Sending events to a room" under concurrent load on ${engine}`, function () {
     const server = useTestHomeserver({ serverName: 'concurrent.test', engine, config: { enable_registration: true } });
-    const api = (user: TestUser, method: 'GET' | 'POST' | 'PUT', path: string, body?: object): Promise<RawResponse> =>
-      rawRequest(server().baseUrl, `/_matrix/client/v3${path}`, { method, body, accessToken: user.accessToken });
+    const api = clientApi(server);
     const room = (roomId: string) => `/rooms/${encodeURIComponent(roomId)}`;
     const send = (user: TestUser, roomId: string, txnId: string, body: string) => api(user, 'PUT', `${room(roomId)}/send/m.room.message/${txnId}`, { msgtype: 'm.text', body });
     const newRoom = async (creator: TestUser, ...members: TestUser[]): Promise<string> => {

@@ -2,13 +2,12 @@ import { expect } from 'chai';
 import { testEngines } from '../../src/testing/test-databases.ts';
 import { registerUser, type TestUser } from '../harness/accounts.ts';
 import { useTestHomeserver } from '../harness/homeserver.ts';
-import { rawRequest, type RawResponse } from '../harness/requests.ts';
+import { clientApi, type RawResponse } from '../harness/requests.ts';
 
 for (const engine of testEngines) {
   describe(`client-server-api typing, receipts and read markers on ${engine}`, function () {
     const server = useTestHomeserver({ serverName: 'ephemeral.test', engine, config: { enable_registration: true } });
-    const api = (user: TestUser, method: 'GET' | 'POST' | 'PUT', path: string, body?: object): Promise<RawResponse> =>
-      rawRequest(server().baseUrl, `/_matrix/client/v3${path}`, { method, body, accessToken: user.accessToken });
+    const api = clientApi(server);
     const sync = (user: TestUser, params: Record<string, string> = {}) => api(user, 'GET', `/sync?${new URLSearchParams(params)}`);
     const room = (roomId: string) => `/rooms/${encodeURIComponent(roomId)}`;
     const ephemeralOf = (response: RawResponse, roomId: string, type: string) =>

@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import { testEngines } from '../../src/testing/test-databases.ts';
 import { loginUser, registerUser, type TestUser } from '../harness/accounts.ts';
 import { useTestHomeserver } from '../harness/homeserver.ts';
-import { rawRequest } from '../harness/requests.ts';
+import { clientApi, rawRequest } from '../harness/requests.ts';
 
 /** Device keys shaped as a client uploads them; the server stores public keys as given. */
 function deviceKeysOf(user: TestUser) {
@@ -107,7 +107,7 @@ for (const engine of testEngines) {
 
   describe(`client-server-api "Tracking the device list for a user": device_lists in /sync and /keys/changes on ${engine}`, function () {
     const server = useTestHomeserver({ serverName: 'devicelists.test', engine, config: { enable_registration: true } });
-    const api = (user: TestUser, method: 'GET' | 'POST' | 'PUT', path: string, body?: object) => rawRequest(server().baseUrl, `/_matrix/client/v3${path}`, { method, body, accessToken: user.accessToken });
+    const api = clientApi(server);
     const nextBatch = async (user: TestUser) => (await api(user, 'GET', '/sync?timeout=0')).json.next_batch as string;
     const deviceLists = async (user: TestUser, since: string, timeout = 0) => {
       const response = await api(user, 'GET', `/sync?${new URLSearchParams({ since, timeout: String(timeout) })}`);

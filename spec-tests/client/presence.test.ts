@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import { testEngines } from '../../src/testing/test-databases.ts';
 import { registerUser, type TestUser } from '../harness/accounts.ts';
 import { useTestHomeserver } from '../harness/homeserver.ts';
-import { rawRequest, type RawResponse } from '../harness/requests.ts';
+import { clientApi, rawRequest, type RawResponse } from '../harness/requests.ts';
 
 type PresenceEvent = { type: string; sender: string; content: { presence: string; status_msg?: string; currently_active?: boolean; last_active_ago?: number } };
 
@@ -12,8 +12,7 @@ for (const engine of testEngines) {
     // Tests move this server's clock forward to reach the idle and offline timeouts.
     let clockOffset = 0;
     const server = useTestHomeserver({ serverName: 'presence.test', engine, config: { enable_registration: true }, clock: () => Date.now() + clockOffset });
-    const api = (user: TestUser, method: 'GET' | 'POST' | 'PUT', path: string, body?: object): Promise<RawResponse> =>
-      rawRequest(server().baseUrl, `/_matrix/client/v3${path}`, { method, body, accessToken: user.accessToken });
+    const api = clientApi(server);
     const sync = (user: TestUser, params: Record<string, string> = {}) => api(user, 'GET', `/sync?${new URLSearchParams(params)}`);
     const status = (user: TestUser, of: TestUser) => api(user, 'GET', `/presence/${encodeURIComponent(of.userId)}/status`);
     const presenceOf = (response: RawResponse, userId: string): PresenceEvent | undefined =>

@@ -2,13 +2,12 @@ import { expect } from 'chai';
 import { testEngines } from '../../src/testing/test-databases.ts';
 import { registerUser, type TestUser } from '../harness/accounts.ts';
 import { useTestHomeserver } from '../harness/homeserver.ts';
-import { rawRequest, type RawResponse } from '../harness/requests.ts';
+import { clientApi, rawRequest } from '../harness/requests.ts';
 
 for (const engine of testEngines) {
   describe(`client-server-api room access: history visibility and non-members on ${engine}`, function () {
     const server = useTestHomeserver({ serverName: 'access.test', engine, config: { enable_registration: true } });
-    const api = (user: TestUser, method: 'GET' | 'POST' | 'PUT', path: string, body?: object): Promise<RawResponse> =>
-      rawRequest(server().baseUrl, `/_matrix/client/v3${path}`, { method, body, accessToken: user.accessToken });
+    const api = clientApi(server);
     const room = (roomId: string) => `/rooms/${encodeURIComponent(roomId)}`;
     const send = async (user: TestUser, roomId: string, body: string): Promise<string> =>
       (await api(user, 'PUT', `${room(roomId)}/send/m.room.message/${body.replace(/\W/g, '')}${Math.random()}`, { msgtype: 'm.text', body })).json.event_id;

@@ -4,13 +4,12 @@ import { testEngines } from '../../src/testing/test-databases.ts';
 import { registerUser, type TestUser } from '../harness/accounts.ts';
 import { createTestClient } from '../harness/clients.ts';
 import { useTestHomeserver } from '../harness/homeserver.ts';
-import { rawRequest, type RawResponse } from '../harness/requests.ts';
+import { clientApi } from '../harness/requests.ts';
 
 for (const engine of testEngines) {
   describe(`client-server-api "Syncing" rooms (join, invite, leave) on ${engine}`, function () {
     const server = useTestHomeserver({ serverName: 'syncrooms.test', engine, config: { enable_registration: true } });
-    const api = (user: TestUser, method: 'GET' | 'POST' | 'PUT', path: string, body?: object): Promise<RawResponse> =>
-      rawRequest(server().baseUrl, `/_matrix/client/v3${path}`, { method, body, accessToken: user.accessToken });
+    const api = clientApi(server);
     const sync = (user: TestUser, params: Record<string, string> = {}) => api(user, 'GET', `/sync?${new URLSearchParams(params)}`);
     const room = (roomId: string) => `/rooms/${encodeURIComponent(roomId)}`;
     const send = (user: TestUser, roomId: string, txnId: string, body: string) =>

@@ -52,3 +52,9 @@ export async function rawRequest<T = any>(baseUrl: string, path: string, options
   }
   return { status: response.statusCode, headers: response.headers, text, json: json as T };
 }
+
+/** Client-Server API (v3) requests made as a user, to the server a `useTestHomeserver` hook provides. */
+export function clientApi(server: () => { baseUrl: string }) {
+  return (user: { accessToken: string }, method: 'GET' | 'POST' | 'PUT' | 'DELETE', path: string, body?: object): Promise<RawResponse> =>
+    rawRequest(server().baseUrl, `/_matrix/client/v3${path}`, { method, body, accessToken: user.accessToken });
+}

@@ -8,19 +8,8 @@ import type { RoomEvent, StateKey } from '../events/pdu.ts';
 import type { EventId } from '../ids/identifiers.ts';
 import type { EventSource } from './event-source.ts';
 import { resolveState } from './resolve-state.ts';
-import { TestRoom, type Branch } from './test-dag.ts';
+import { prng, TestRoom, type Branch } from './test-dag.ts';
 
-/** mulberry32: a small seeded PRNG, so a failing case can be replayed from its seed. */
-function prng(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
-  };
-}
 
 function shuffle<T>(items: readonly T[], random: () => number): T[] {
   const result = [...items];

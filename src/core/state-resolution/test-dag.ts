@@ -203,3 +203,15 @@ function toPdu(event: RoomEvent, authEventIds: readonly EventId[], rules: RoomVe
     signatures: {},
   };
 }
+
+/** mulberry32: a small seeded PRNG, so a generated room is the same on every run and a failing case can be replayed from its seed. */
+export function prng(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
+  };
+}
