@@ -47,6 +47,8 @@ import { RoomPermissions } from './services/rooms/room-permissions.ts';
 import { RoomReads } from './services/rooms/room-reads.ts';
 import { RoomSending } from './services/rooms/room-sending.ts';
 import { RoomStates } from './services/rooms/room-states.ts';
+import { UnreadCounts } from './services/sync/unread-counts.ts';
+import { RecentEvents } from './services/rooms/recent-events.ts';
 import { Timeline } from './services/rooms/timeline.ts';
 import { Receipts } from './services/ephemeral/receipts.ts';
 import { Presence } from './services/ephemeral/presence.ts';
@@ -120,7 +122,9 @@ export class Homeserver {
       const eventStore = new EventStore(storage);
       const roomStates = new RoomStates(storage, eventStore);
       const pushActions = new PushActions(eventStore, pushRules, events, config.server_name);
-      const timeline = new Timeline(storage, eventStore, roomStates, events, { serverName: config.server_name, key: signingKey }, clock, [pushActions.persistHook]);
+      const startPositions = await currentSyncPositions(storage);
+      const recentEvents = new RecentEvents(storage, startPositions.events);
+      const timeline = new Timeline(storage, eventStore, roomStates, recentEvents, events, { serverName: config.server_name, key: signingKey }, clock, [pushActions.persistHook]);
       const membership = new Membership(storage, timeline, roomStates);
       const permissions = new RoomPermissions(eventStore, roomStates);
       const historyVisibility = new HistoryVisibility(roomStates);
@@ -130,10 +134,10 @@ export class Homeserver {
       const accountData = new AccountData(storage, events);
       const typing = new Typing(roomStates, events);
       const receipts = new Receipts(storage, eventStore, roomStates, accountData, events, clock);
-      const roomSync = new RoomSync(storage, eventStore, roomStates, historyVisibility, typing, receipts, clientEvents, ignoredUsers);
+      const roomSync = new RoomSync(storage, eventStore, roomStates, recentEvents, historyVisibility, typing, receipts, clientEvents, ignoredUsers, new UnreadCounts(storage, events));
       const presence = new Presence(storage, events, clock, { enabled: config.presence.enabled });
       await presence.start();
-      const notifier = new SyncNotifier(await currentSyncPositions(storage), events);
+      const notifier = new SyncNotifier(startPositions, events);
       const metrics = new Registry();
       collectDefaultMetrics({ register: metrics, prefix: 'lattice_' });
       const deps: ApiDependencies = {

@@ -20,8 +20,10 @@ export interface ServerEventMap {
   roomEvent: [{ roomId: string; eventId: string; position: number; userIds: string[]; /** Set when the event changes this user's membership. */ membershipOf?: string }];
   /** A room's typing list changed, at this position of the (in-memory) typing stream. */
   typing: [{ roomId: string; position: number; userIds: string[] }];
-  /** A receipt was stored, at this position of the receipts stream. */
-  receipt: [{ roomId: string; position: number; userIds: string[] }];
+  /** A receipt of `userId` was stored, at this position of the receipts stream; `userIds` are those it concerns. */
+  receipt: [{ roomId: string; userId: string; position: number; userIds: string[] }];
+  /** Push actions were recorded for the room event at this position (in commit order, before its roomEvent). */
+  pushActions: [{ roomId: string; position: number; actions: Array<{ userId: string; threadId: string | null; notify: boolean; highlight: boolean }> }];
   /** A user's presence changed, at this position of the presence stream; `userIds` share a room with them. */
   presence: [{ userId: string; position: number; userIds: string[] }];
 }

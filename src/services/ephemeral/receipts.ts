@@ -51,7 +51,7 @@ export class Receipts {
       return streamPosition;
     });
     const concerned = receiptType === 'm.read.private' ? [requester.userId] : [...(await this.roomStates.joinedMembers(roomId))];
-    this.events.emit('receipt', { roomId, position, userIds: concerned });
+    this.events.emit('receipt', { roomId, userId: requester.userId, position, userIds: concerned });
   }
 
   /** POST /read_markers: the fully-read marker and, optionally, receipts at the same time. */

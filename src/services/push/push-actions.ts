@@ -20,7 +20,7 @@ import type { PushActionRecord } from '../../storage/repositories/event-push-act
 import type { Repositories } from '../../storage/storage.ts';
 import type { EventStore } from '../rooms/event-store.ts';
 import type { StateMap } from '../rooms/room-states.ts';
-import type { AppendedEvent, PersistHook } from '../rooms/timeline.ts';
+import type { AfterCommit, AppendedEvent, PersistHook } from '../rooms/timeline.ts';
 import type { ServerEvents } from '../server-events.ts';
 import type { PushRules } from './push-rules.ts';
 
@@ -48,7 +48,7 @@ export class PushActions {
   constructor(
     private readonly eventStore: EventStore,
     private readonly pushRules: PushRules,
-    events: ServerEvents,
+    private readonly events: ServerEvents,
     private readonly serverName: string,
   ) {
     events.on('pushRules', ({ userId }) => {
@@ -57,7 +57,7 @@ export class PushActions {
     });
   }
 
-  private async record(tx: Repositories, { event, streamPosition }: AppendedEvent, stateAfter: StateMap): Promise<void> {
+  private async record(tx: Repositories, { event, streamPosition }: AppendedEvent, stateAfter: StateMap): Promise<AfterCommit | void> {
     const rows: PushActionRecord[] = [];
     const threadId = await this.threadOf(tx, event);
     const row = (userId: string, fields: Pick<PushActionRecord, 'notify' | 'highlight' | 'actions'>) => ({ userId, roomId: event.roomId, eventId: event.eventId, streamPosition, threadId, ...fields });
@@ -79,7 +79,10 @@ export class PushActions {
         if (match && notifies(match.actions)) rows.push(row(userId, { notify: true, highlight: highlights(match.actions), actions: match.actions }));
       }
     }
-    if (rows.length > 0) await tx.eventPushActions.insert(rows);
+    if (rows.length === 0) return;
+    await tx.eventPushActions.insert(rows);
+    const actions = rows.map(({ userId, notify, highlight }) => ({ userId, threadId, notify, highlight }));
+    return () => this.events.emit('pushActions', { roomId: event.roomId, position: streamPosition, actions });
   }
 
   /**

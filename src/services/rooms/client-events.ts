@@ -23,7 +23,7 @@ export class ClientEvents {
   async format(requester: Pick<Requester, 'userId' | 'deviceId'>, events: readonly RoomEvent[], options: { omitRoomId?: boolean } = {}): Promise<JsonObject[]> {
     if (events.length === 0) return [];
     const ids = events.map((event) => event.eventId);
-    const redactionIds = await this.storage.roomEvents.redactionsOf(ids);
+    const redactionIds = await this.eventStore.redactionsOf(ids);
     const redactions = await this.eventStore.getEvents([...redactionIds.values()] as EventId[]);
     const own = events.filter((event) => event.sender === requester.userId).map((event) => event.eventId);
     const transactionIds = own.length > 0 ? await this.storage.roomEvents.transactionIds(own, requester.userId, requester.deviceId) : new Map<string, string>();

@@ -14,6 +14,7 @@ import { RoomCreation } from './room-creation.ts';
 import { RoomPermissions } from './room-permissions.ts';
 import { RoomSending } from './room-sending.ts';
 import { RoomStates } from './room-states.ts';
+import { RecentEvents } from './recent-events.ts';
 import { Timeline, type PersistHook } from './timeline.ts';
 
 const user = (name: string): Requester => ({ userId: `@${name}:persister.test`, deviceId: 'DEVICE', tokenId: 0, isAdmin: false });
@@ -51,7 +52,7 @@ describe('EventPersister: group commit of room events (DESIGN "The event path")'
       events.on('roomEvent', ({ roomId, position }) => roomEvents.push({ roomId, position }));
       const eventStore = new EventStore(storage);
       const roomStates = new RoomStates(storage, eventStore);
-      timeline = new Timeline(storage, eventStore, roomStates, events, { serverName: 'persister.test', key: generateSigningKey() }, Date.now, [poisoned]);
+      timeline = new Timeline(storage, eventStore, roomStates, new RecentEvents(storage, 0), events, { serverName: 'persister.test', key: generateSigningKey() }, Date.now, [poisoned]);
       membership = new Membership(storage, timeline, roomStates);
       creation = new RoomCreation(storage, timeline, membership, 'persister.test', '12');
       sending = new RoomSending(storage, 'persister.test', timeline, roomStates, eventStore, new RoomPermissions(eventStore, roomStates), new ClientTransactions(storage, Date.now));

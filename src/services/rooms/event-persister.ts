@@ -3,7 +3,7 @@
  * that are built and authorised; it writes every event waiting when a transaction starts in that one
  * transaction (events of many rooms, and several of one room built on each other), and settles each
  * event's promise only once the transaction has committed, so an acknowledged event is durable while
- * a durable commit (SQLite synchronous=FULL, one fsync) is paid once per batch instead of per event.
+ * a durable commit (an fsync of SQLite's WAL, a PostgreSQL commit) is paid once per batch instead of per event.
  *
  * One transaction runs at a time and the queue is first in, first out, so stream positions are taken
  * and committed in order: a reader that sees position N committed sees every position below it.
@@ -27,9 +27,12 @@ export interface AppendedEvent {
 
 /**
  * Work that must commit atomically with an event (push actions, per-user counters): runs inside the
- * transaction that persists the event, after its row is written, with the room state after it.
+ * transaction that persists the event, after its row is written, with the room state after it. It may
+ * return what to do once that transaction has committed (update a cache): the timeline runs it in
+ * commit order, before anyone hears of the event; it must not throw.
  */
-export type PersistHook = (tx: Repositories, appended: AppendedEvent, stateAfter: StateMap) => Promise<void>;
+export type PersistHook = (tx: Repositories, appended: AppendedEvent, stateAfter: StateMap) => Promise<AfterCommit | void>;
+export type AfterCommit = () => void;
 
 /** A state group written with an event that is still being committed; `id` is set after the commit. */
 export class PendingStateGroup {
@@ -61,6 +64,8 @@ export interface PersistedEvent {
   appended: AppendedEvent;
   stateBeforeGroup: number | null;
   stateAfterGroup: number;
+  /** What the persist hooks asked to do after the commit. */
+  afterCommit: AfterCommit[];
 }
 
 interface Queued {
@@ -174,7 +179,7 @@ export class EventPersister {
           if (after.group instanceof PendingStateGroup) assigned.set(after.group, afterGroup);
         }
         if (afterGroup === null) throw new Error(`${event.eventId} has no state group after it`);
-        written.push({ appended: { event, streamPosition: position++ }, stateBeforeGroup: beforeGroup, stateAfterGroup: afterGroup });
+        written.push({ appended: { event, streamPosition: position++ }, stateBeforeGroup: beforeGroup, stateAfterGroup: afterGroup, afterCommit: [] });
       }
       await tx.roomEvents.insertEvents(
         written.map(({ appended: { event, streamPosition }, stateBeforeGroup, stateAfterGroup }) => ({
@@ -201,7 +206,10 @@ export class EventPersister {
       await writeRoomChanges(tx, written);
       for (let i = 0; i < requests.length; i++) {
         const request = requests[i]!;
-        for (const hook of this.hooks) await hook(tx, written[i]!.appended, request.after.state);
+        for (const hook of this.hooks) {
+          const afterCommit = await hook(tx, written[i]!.appended, request.after.state);
+          if (afterCommit) written[i]!.afterCommit.push(afterCommit);
+        }
         await request.within?.(tx, written[i]!.appended);
       }
       return written;

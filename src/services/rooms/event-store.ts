@@ -2,7 +2,8 @@
  * Read access to stored room events as the core's RoomEvent, with a bounded cache: auth checks, state
  * resolution and sync read the same recent events over and over. Stored events never change (a
  * redaction is a separate event), so cached entries need no invalidation. Also answers which room
- * version a room has, which never changes either.
+ * version a room has, which never changes either, and which redaction redacted an event (kept up to
+ * date by the timeline's commits).
  */
 import { LRUCache } from 'lru-cache';
 import { MatrixError } from '../../core/errors.ts';
@@ -26,6 +27,10 @@ export interface LocalEvent {
 export class EventStore {
   private readonly cache = new LRUCache<string, LocalEvent>({ max: 50_000 });
   private readonly versions = new LRUCache<string, Readonly<RoomVersionRules>>({ max: 10_000 });
+  /** Per event, its first redaction's event ID, or false when it has none. */
+  private readonly redactions = new LRUCache<string, string | false>({ max: 50_000 });
+  /** Bumped on every redaction committed, so a read that raced one is not cached. */
+  private redactionsCommitted = 0;
 
   constructor(private readonly storage: Repositories) {}
 
@@ -70,9 +75,39 @@ export class EventStore {
     return (await this.localEvents([id])).get(id as EventId);
   }
 
-  /** Called after a commit, so the writer's own events are served without a read. */
+  /**
+   * Called by the timeline after it committed one of this server's events, so they are served without
+   * a read. The event is new (its ID is a hash of it), so nothing has redacted it yet.
+   */
   remember(local: LocalEvent): void {
-    this.cache.set(local.event.eventId, local);
+    const { eventId, redacts } = local.event;
+    this.cache.set(eventId, local);
+    this.redactions.set(eventId, false);
+    if (redacts === undefined) return;
+    this.redactionsCommitted++;
+    // A first redaction is the one; after a second, which one comes first is the database's to say.
+    if (this.redactions.get(redacts) === false) this.redactions.set(redacts, eventId);
+    else this.redactions.delete(redacts);
+  }
+
+  /** For each of `ids` that has been redacted, its first redaction's event ID. */
+  async redactionsOf(ids: readonly string[]): Promise<Map<string, string>> {
+    const found = new Map<string, string>();
+    const missing: string[] = [];
+    for (const id of ids) {
+      const cached = this.redactions.get(id);
+      if (cached === undefined) missing.push(id);
+      else if (cached) found.set(id, cached);
+    }
+    if (missing.length === 0) return found;
+    const committedBefore = this.redactionsCommitted;
+    const read = await this.storage.roomEvents.redactionsOf(missing);
+    for (const id of missing) {
+      const redaction = read.get(id);
+      if (redaction) found.set(id, redaction);
+      if (committedBefore === this.redactionsCommitted) this.redactions.set(id, redaction ?? false);
+    }
+    return found;
   }
 
   private async fromStored(stored: StoredEvent, storage: Repositories): Promise<LocalEvent> {

@@ -90,7 +90,7 @@ export class Membership {
    */
   async refreshProfile(userId: string): Promise<void> {
     const profile = await this.profileContent(userId);
-    for (const { roomId } of await this.storage.roomEvents.roomsOfUser(userId, ['join'])) {
+    for (const roomId of await this.roomStates.joinedRoomsOf(userId)) {
       const member = await this.roomStates.currentEvent(roomId as RoomId, 'm.room.member', userId);
       if (!member) continue;
       const { displayname: _name, avatar_url: _avatar, ...rest } = member.content;

@@ -51,7 +51,7 @@ export class RoomReads {
   ) {}
 
   async joinedRooms(requester: Requester): Promise<string[]> {
-    return (await this.storage.roomEvents.roomsOfUser(requester.userId, ['join'])).map((room) => room.roomId);
+    return this.roomStates.joinedRoomsOf(requester.userId);
   }
 
   /** The state the user may see: current while joined, as of their leave event once they left. */

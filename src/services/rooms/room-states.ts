@@ -23,6 +23,12 @@ export class RoomStates {
   private readonly current = new LRUCache<string, CurrentState>({ max: 2_000 });
   private readonly groups = new LRUCache<number, StateMap>({ max: 2_000 });
   private readonly joined = new LRUCache<string, Set<string>>({ max: 2_000 });
+  /** Per user, their membership in each room they have one in (kept up to date by setCurrentState). */
+  private readonly userRooms = new LRUCache<string, ReadonlyMap<string, Membership>>({ max: 20_000 });
+  /** Every member's membership, per state map (a state map never changes: a new state is a new map). */
+  private readonly membersOfState = new WeakMap<StateMap, Array<{ userId: UserId; membership: Membership }>>();
+  /** Bumped on every membership change, so a read that raced one is not cached. */
+  private membershipChanges = 0;
 
   constructor(
     private readonly storage: Repositories,
@@ -43,11 +49,30 @@ export class RoomStates {
   setCurrentState(roomId: RoomId, current: CurrentState, membershipChange?: { userId: string; membership: string }): void {
     this.current.set(roomId, current);
     if (current.groupId !== null) this.groups.set(current.groupId, current.state);
+    if (!membershipChange) return;
+    const { userId, membership } = membershipChange;
+    this.membershipChanges++;
     const joined = this.joined.get(roomId);
-    if (joined && membershipChange) {
-      if (membershipChange.membership === 'join') joined.add(membershipChange.userId);
-      else joined.delete(membershipChange.userId);
-    }
+    if (membership === 'join') joined?.add(userId);
+    else joined?.delete(userId);
+    const rooms = this.userRooms.get(userId);
+    if (rooms) this.userRooms.set(userId, new Map(rooms).set(roomId, membership as Membership));
+  }
+
+  /** The rooms the user has a membership in (any of them, including leave and ban), with that membership. */
+  async roomsOfUser(userId: string): Promise<ReadonlyMap<string, Membership>> {
+    const cached = this.userRooms.get(userId);
+    if (cached) return cached;
+    const changesBefore = this.membershipChanges;
+    const rows = await this.storage.roomEvents.roomsOfUser(userId, ['join', 'invite', 'knock', 'leave', 'ban']);
+    const rooms = new Map(rows.map(({ roomId, membership }) => [roomId, membership as Membership]));
+    if (changesBefore === this.membershipChanges) this.userRooms.set(userId, rooms);
+    return rooms;
+  }
+
+  /** The rooms the user is joined to. */
+  async joinedRoomsOf(userId: string): Promise<string[]> {
+    return [...(await this.roomsOfUser(userId))].filter(([, membership]) => membership === 'join').map(([roomId]) => roomId);
   }
 
   /** The users joined to the room now (cached; kept up to date by setCurrentState). */
@@ -93,9 +118,13 @@ export class RoomStates {
   /** The users whose current membership in the room is one of `memberships`. */
   async members(roomId: RoomId, memberships: readonly Membership[] = ['join']): Promise<UserId[]> {
     const { state } = await this.currentState(roomId);
-    const memberKeys = [...state.keys()].filter((key) => key.startsWith('m.room.member\u0000'));
-    const events = await this.events(state, memberKeys);
-    const wanted = new Set<string>(memberships);
-    return [...events.values()].filter((event) => wanted.has(event.content.membership as string)).map((event) => event.stateKey as UserId);
+    let all = this.membersOfState.get(state);
+    if (!all) {
+      const memberKeys = [...state.keys()].filter((key) => key.startsWith('m.room.member\u0000'));
+      const events = await this.events(state, memberKeys);
+      all = [...events.values()].map((event) => ({ userId: event.stateKey as UserId, membership: event.content.membership as Membership }));
+      this.membersOfState.set(state, all);
+    }
+    return all.filter(({ membership }) => memberships.includes(membership)).map(({ userId }) => userId);
   }
 }

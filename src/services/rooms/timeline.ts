@@ -29,9 +29,10 @@ import { KeyedMutex } from '../../util/keyed-mutex.ts';
 import type { ServerEvents } from '../server-events.ts';
 import type { EventStore, LocalEvent } from './event-store.ts';
 import { DependencyFailedError, EventPersister, PendingStateGroup, type AppendedEvent, type PersistHook, type PersistRequest, type StateGroupRef } from './event-persister.ts';
+import type { RecentEvents } from './recent-events.ts';
 import type { RoomStates, StateMap } from './room-states.ts';
 
-export type { AppendedEvent, PersistHook } from './event-persister.ts';
+export type { AfterCommit, AppendedEvent, PersistHook } from './event-persister.ts';
 
 export interface EventDraft {
   roomId: RoomId;
@@ -71,6 +72,7 @@ export class Timeline {
     private readonly storage: Storage,
     private readonly eventStore: EventStore,
     private readonly roomStates: RoomStates,
+    private readonly recentEvents: RecentEvents,
     private readonly serverEvents: ServerEvents,
     private readonly signing: { serverName: string; key: SigningKey },
     private readonly clock: () => number,
@@ -165,6 +167,8 @@ export class Timeline {
         this.uncommitted.delete(event.eventId);
         const membershipChange = event.type === 'm.room.member' ? { userId: event.stateKey!, membership: String(event.content.membership) } : undefined;
         this.roomStates.setCurrentState(event.roomId, { groupId: persisted.stateAfterGroup, state: after.state }, membershipChange);
+        this.recentEvents.record(event.roomId, { eventId: event.eventId, streamPosition: local.streamPosition, stateBeforeGroup: local.stateBeforeGroup, stateAfterGroup: local.stateAfterGroup });
+        for (const afterCommit of persisted.afterCommit) afterCommit();
         return { appended: persisted.appended, membershipChange };
       },
       (error: unknown) => {

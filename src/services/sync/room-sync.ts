@@ -18,8 +18,9 @@ import type { ClientEvents } from '../rooms/client-events.ts';
 import type { EventStore, LocalEvent } from '../rooms/event-store.ts';
 import type { HistoryVisibility } from '../rooms/history-visibility.ts';
 import type { IgnoredUsers } from '../rooms/ignored-users.ts';
+import type { RecentEvents } from '../rooms/recent-events.ts';
 import type { Membership, RoomStates, StateMap } from '../rooms/room-states.ts';
-import { unreadCounts, type RoomUnreadCounts } from './unread-counts.ts';
+import type { RoomUnreadCounts, UnreadCounts } from './unread-counts.ts';
 
 export interface RoomEventFilter extends EventFilter {
   rooms?: string[];
@@ -91,21 +92,23 @@ export class RoomSync {
     private readonly storage: Storage,
     private readonly eventStore: EventStore,
     private readonly roomStates: RoomStates,
+    private readonly recentEvents: RecentEvents,
     private readonly visibility: HistoryVisibility,
     private readonly typing: Typing,
     private readonly receipts: Receipts,
     private readonly clientEvents: ClientEvents,
     private readonly ignoredUsers: IgnoredUsers,
+    private readonly unreadCounts: UnreadCounts,
   ) {}
 
   async rooms(request: RoomSyncRequest): Promise<RoomsSync> {
     const result: RoomsSync = { join: {}, invite: {}, knock: {}, leave: {} };
     const { userId, since, filter } = request;
-    const memberships = await this.storage.roomEvents.roomsOfUser(userId, ['join', 'invite', 'knock', 'leave', 'ban']);
-    const wanted = memberships.filter(({ roomId }) => roomWanted(filter, roomId));
+    const memberships = await this.roomStates.roomsOfUser(userId);
+    const wanted = [...memberships].filter(([roomId]) => roomWanted(filter, roomId)).map(([roomId, membership]) => ({ roomId, membership }));
     // Only rooms one has left can be forgotten.
     const forgotten = wanted.some((m) => m.membership === 'leave' || m.membership === 'ban') ? await this.storage.roomEvents.forgottenRooms(userId) : new Set<string>();
-    const withEvents = since === undefined ? undefined : await this.storage.roomEvents.roomsWithEventsBetween(wanted.map((m) => m.roomId), since, request.upTo);
+    const withEvents = since === undefined ? undefined : await this.recentEvents.roomsWithEventsBetween(wanted.map((m) => m.roomId), since, request.upTo);
     const joinedIds = wanted.filter((m) => m.membership === 'join').map((m) => m.roomId);
     const receipts = await this.receipts.receiptEvents(userId, joinedIds, request.receipts.since ?? 0, request.receipts.upTo);
 
@@ -151,7 +154,7 @@ export class RoomSync {
       }
     }
     // Receipts are ephemeral data of the room, so a new one brings the room, with its new counts.
-    const counts = await unreadCounts(this.storage, userId, Object.keys(result.join), request.upTo, filter?.timeline?.unread_thread_notifications === true);
+    const counts = await this.unreadCounts.counts(userId, Object.keys(result.join), request.upTo, filter?.timeline?.unread_thread_notifications === true);
     for (const [roomId, room] of Object.entries(result.join)) Object.assign(room, counts.get(roomId));
     return result;
   }
@@ -163,7 +166,7 @@ export class RoomSync {
    */
   private async roomSection(request: RoomSyncRequest, roomId: RoomId, after: number | undefined, upTo: number): Promise<{ timeline: Timeline; state: { events: JsonObject[] } }> {
     const limit = request.filter?.timeline?.limit ?? defaultTimelineLimit;
-    const rows = await this.storage.roomEvents.timelineBetween(roomId, after ?? 0, upTo, 'b', limit + 1);
+    const rows = await this.recentEvents.newest(roomId, after ?? 0, upTo, limit + 1);
     const limited = rows.length > limit;
     const page = rows.slice(0, limit).reverse();
     const locals = await this.eventStore.localEvents(page.map((row) => row.eventId));
@@ -210,7 +213,7 @@ export class RoomSync {
 
   /** The room's state after its last event at or before `position`. */
   private async stateAfterPosition(roomId: RoomId, position: number): Promise<StateMap> {
-    const [last] = await this.storage.roomEvents.timelineBetween(roomId, 0, position, 'b', 1);
+    const [last] = await this.recentEvents.newest(roomId, 0, position, 1);
     return last?.stateAfterGroup == null ? new Map() : this.roomStates.stateOfGroup(last.stateAfterGroup);
   }
 
