@@ -10,6 +10,10 @@ export function createLogger(options: { level: LogLevel; format: LogFormat; dest
   const destination = options.destination ?? process.stdout;
   const usePretty = options.format === 'pretty' || (options.format === 'auto' && (destination as { isTTY?: boolean }).isTTY === true);
   // The pretty stream runs in this thread (no transport worker), so lines are written in order and flushed on exit.
-  const stream = usePretty ? pretty({ destination, sync: true, ignore: 'pid,hostname', translateTime: 'SYS:HH:MM:ss.l', singleLine: true }) : destination;
+  if (usePretty) return pino({ level: options.level, base: undefined }, pretty({ destination, sync: true, ignore: 'pid,hostname', translateTime: 'SYS:HH:MM:ss.l', singleLine: true }));
+  // JSON lines to standard output are written asynchronously: the lines logged while a write is under
+  // way go out together in the next one (a line per request would otherwise cost a system call each),
+  // and pino writes what is left when the process exits.
+  const stream = options.destination ?? pino.destination({ dest: 1, sync: false });
   return pino({ level: options.level, base: undefined }, stream);
 }

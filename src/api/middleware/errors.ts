@@ -14,7 +14,7 @@ export function renderErrors(): Middleware {
     } catch (error) {
       const matrixError = toMatrixError(error);
       if (!matrixError) {
-        (ctx.state.log as Logger).error({ err: error }, 'unhandled error');
+        (ctx.state.log as Logger).error({ req: ctx.state.requestId, err: error }, 'unhandled error');
       }
       const rendered = matrixError ?? new MatrixError('M_UNKNOWN', `Internal server error (request ${String(ctx.state.requestId)})`);
       ctx.status = rendered.status;
