@@ -6,7 +6,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import knex, { type Knex } from 'knex';
 import pg from 'pg';
-import { prepareConnection, SqliteClient, type SqliteConnection } from './sqlite-client.ts';
+import { prepareConnection, SqliteClient, writerPragmas, type SqliteConnection } from './sqlite-client.ts';
 
 export type Database = Knex;
 export type DatabaseOptions = { engine: 'sqlite'; path: string } | { engine: 'postgres'; url: string };
@@ -31,8 +31,8 @@ export function openDatabase(config: DatabaseOptions): Database {
       max: 1,
       afterCreate(connection: SqliteConnection, done: (error: Error | null, connection: unknown) => void) {
         try {
-          // WAL lets readers run beside the writer; FULL sync keeps every acknowledged commit across a power cut.
-          prepareConnection(connection, ['journal_mode = WAL', 'synchronous = FULL', 'foreign_keys = ON', 'busy_timeout = 5000']);
+          // WAL lets readers run beside the writer; the client fsyncs each commit off the main thread.
+          prepareConnection(connection, writerPragmas);
           done(null, connection);
         } catch (error) {
           done(error as Error, connection);

@@ -12,8 +12,17 @@
  *
  * better-sqlite3 is synchronous, so the connections never run statements at the same time, and a
  * statement never waits for a lock held in this process: the writer is only ever used by one holder.
+ *
+ * Durability without blocking: with `synchronous = FULL` every commit fsyncs the WAL on the main
+ * thread, a few milliseconds in which no request is served. The writer runs with `synchronous =
+ * NORMAL` instead (SQLite still syncs at checkpoints) and this client fsyncs the WAL file itself, on
+ * libuv's thread pool, after every commit and every write outside a transaction, and answers the
+ * statement only then: when a write has been answered, it is on disk, as with FULL. (A connection
+ * could read a commit a moment before it is on disk; what the server serves comes after answers.)
  */
+import { close, fsync, openSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { promisify } from 'node:util';
 
 const require = createRequire(import.meta.url);
 // knex's dialect classes are CommonJS modules without type declarations of their own.
@@ -41,6 +50,11 @@ interface KnexSqliteClient {
 /** Stands for "no connection yet" in knex's runner: the statement decides which it runs on. */
 const routed = { routed: true };
 
+/** The writer's pragmas: see the file comment for `synchronous = NORMAL`. */
+export const writerPragmas = ['journal_mode = WAL', 'synchronous = NORMAL', 'foreign_keys = ON', 'busy_timeout = 5000'];
+
+const fsyncFile = promisify(fsync);
+
 /** Statements kept per connection (bounded: `whereIn` lists of varying length give distinct texts). */
 const cachedStatements = 500;
 
@@ -65,6 +79,8 @@ export function prepareConnection(connection: SqliteConnection, pragmas: readonl
 export class SqliteClient extends BetterSqliteClient {
   private reader: SqliteConnection | undefined;
   private opening: Promise<SqliteConnection> | undefined;
+  /** The WAL file, opened at the first write (SQLite creates it then). */
+  private walFd: number | undefined;
 
   /** Outside transactions: no pool wait; `_query` picks the connection per statement. */
   override async acquireConnection(): Promise<unknown> {
@@ -85,20 +101,42 @@ export class SqliteClient extends BetterSqliteClient {
   }
 
   override async _query(connection: unknown, query: { sql: string }): Promise<unknown> {
-    if (connection !== routed) return super._query(connection, query);
+    if (connection !== routed) {
+      const result = await super._query(connection, query);
+      if (/^COMMIT/i.test(query.sql)) await this.syncWal();
+      return result;
+    }
     const reader = this.reader ?? (await this.openReader());
     if (reader.prepare(query.sql).readonly) return super._query(reader, query);
     const writer = await this.acquireWriter();
     try {
-      return await super._query(writer, query);
+      const result = await super._query(writer, query);
+      await this.syncWal();
+      return result;
     } finally {
       await super.releaseConnection(writer);
     }
   }
 
+  /** Puts every committed write on disk (fsync of the WAL, on the thread pool). */
+  private async syncWal(): Promise<void> {
+    if (this.walFd === undefined) {
+      try {
+        this.walFd = openSync(`${this.connectionSettings.filename}-wal`, 'r+');
+      } catch (error) {
+        // No WAL yet: nothing has been written.
+        if ((error as NodeJS.ErrnoException).code === 'ENOENT') return;
+        throw error;
+      }
+    }
+    await fsyncFile(this.walFd);
+  }
+
   override async destroy(callback?: unknown): Promise<void> {
     this.reader?.close();
     this.reader = undefined;
+    if (this.walFd !== undefined) close(this.walFd, () => undefined);
+    this.walFd = undefined;
     return super.destroy(callback);
   }
 
