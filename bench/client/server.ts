@@ -2,7 +2,8 @@
  * The server under test: `lattice start` as an operator runs it, a child process on a fresh SQLite
  * database in a temporary directory, with a generated configuration whose rate limits are lifted (the
  * load generator acts faster than people) and registration open (it makes its own users).
- * LATTICE_BENCH_CPU_PROF=<dir> runs the child under `node --cpu-prof` for profiling.
+ * LATTICE_BENCH_CPU_PROF=<dir> runs the child under `node --cpu-prof` for profiling;
+ * LATTICE_BENCH_NODE_ARGS="--trace-gc ..." passes further flags to its node.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -42,7 +43,7 @@ export class BenchServer {
     const config = join(dir, 'lattice.yaml');
     writeFileSync(config, document.toString());
     const profileDir = process.env.LATTICE_BENCH_CPU_PROF;
-    const nodeArgs = profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [];
+    const nodeArgs = [...(profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : []), ...(process.env.LATTICE_BENCH_NODE_ARGS?.split(' ').filter(Boolean) ?? [])];
     // The server's log goes to a file, as under a service manager, and stays readable after a failure.
     const log = openSync(join(dir, 'server.log'), 'w');
     const child = spawn(process.execPath, [...nodeArgs, bin, 'start', '-c', config], { stdio: ['ignore', log, log] });
