@@ -117,6 +117,27 @@ for (const engine of testEngines) {
       expect(summary['m.joined_member_count']).to.equal(2);
     });
 
+    it('"Transaction identifiers": a retry after a restart gets the first event, and sends committed beside it are kept', async function () {
+      const roomId = await newRoom();
+      const first = await api(alice, 'PUT', `${room(roomId)}/send/m.room.message/retry-me`, { msgtype: 'm.text', body: 'once' });
+      expect(first.status).to.equal(200);
+      await server.stop({ keepData: true });
+      server = await startTestHomeserver({ reuse: server, engine, config: { enable_registration: true } });
+      // The retry and other sends arrive together, so they are written in one batch.
+      const [retry, ...others] = await Promise.all([
+        api(alice, 'PUT', `${room(roomId)}/send/m.room.message/retry-me`, { msgtype: 'm.text', body: 'once' }),
+        ...Array.from({ length: 5 }, (_, i) => api(i % 2 ? alice : bob, 'PUT', `${room(roomId)}/send/m.room.message/beside-${i}`, { msgtype: 'm.text', body: `beside ${i}` })),
+      ]);
+      expect(retry!.status).to.equal(200);
+      expect(retry!.json.event_id).to.equal(first.json.event_id);
+      expect(others.map((answer) => answer.status)).to.deep.equal([200, 200, 200, 200, 200]);
+      const messages = (await api(alice, 'GET', `${room(roomId)}/messages?dir=b&limit=50`)).json.chunk.map((event: { content: { body?: string } }) => event.content.body);
+      expect(messages.filter((body: string | undefined) => body === 'once')).to.have.length(1);
+      expect(messages.filter((body: string | undefined) => body?.startsWith('beside'))).to.have.length(5);
+      // Asked again, the retry is answered without sending.
+      expect((await api(alice, 'PUT', `${room(roomId)}/send/m.room.message/retry-me`, { msgtype: 'm.text', body: 'once' })).json.event_id).to.equal(first.json.event_id);
+    });
+
     it('after a restart, a token issued before it gets the events sent before it', async function () {
       const roomId = await newRoom();
       const since = (await sync(bob)).json.next_batch;

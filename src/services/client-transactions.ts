@@ -3,14 +3,19 @@
  * same transaction ID by the same device returns the first response and does not act again. The
  * work and the record of its response commit together.
  */
+import { LRUCache } from 'lru-cache';
 import type { TransactionKey } from '../storage/repositories/client-transactions.ts';
 import type { Repositories, Storage } from '../storage/storage.ts';
 import { KeyedMutex } from '../util/keyed-mutex.ts';
 
 class AlreadyRecorded extends Error {}
 
+const keyText = (key: TransactionKey) => `${key.userId}|${key.deviceId}|${key.endpoint}|${key.txnId}`;
+
 export class ClientTransactions {
   private readonly mutex = new KeyedMutex();
+  /** Responses recorded through onceWithin in this process, by key text. */
+  private readonly recorded = new LRUCache<string, { response: unknown }>({ max: 10_000 });
 
   constructor(
     private readonly storage: Storage,
@@ -18,7 +23,7 @@ export class ClientTransactions {
   ) {}
 
   async once<T>(key: TransactionKey, work: (tx: Repositories) => Promise<T>): Promise<T> {
-    return this.mutex.run(`${key.userId}|${key.deviceId}|${key.endpoint}|${key.txnId}`, async () => {
+    return this.mutex.run(keyText(key), async () => {
       try {
         return await this.storage.transaction(async (tx) => {
           const earlier = await tx.clientTransactions.response(key);
@@ -38,18 +43,29 @@ export class ClientTransactions {
   /**
    * Like once, for work that commits through its own transaction (the timeline's): it receives a
    * `record` hook to call inside that transaction, so the response and the work commit together.
+   *
+   * Retries are rare, so the stored responses are not read first: a retry of a transaction recorded
+   * by this process is answered from memory, and any other finds the key taken when its record is
+   * written, so its work rolls back and the stored response is returned. (The timeline's batch then
+   * writes its other events again, one by one, which costs more than the read it saves only if
+   * retries are common; a repeated retry is answered from memory.)
    */
   async onceWithin<T>(key: TransactionKey, work: (record: (tx: Repositories, response: T) => Promise<void>) => Promise<T>): Promise<T> {
-    return this.mutex.run(`${key.userId}|${key.deviceId}|${key.endpoint}|${key.txnId}`, async () => {
-      const earlier = await this.storage.clientTransactions.response(key);
-      if (earlier !== undefined) return earlier as T;
+    const text = keyText(key);
+    return this.mutex.run(text, async () => {
+      const earlier = this.recorded.get(text);
+      if (earlier) return earlier.response as T;
       try {
-        return await work(async (tx, response) => {
+        const response = await work(async (tx, response) => {
           if (!(await tx.clientTransactions.record(key, response, this.clock()))) throw new AlreadyRecorded();
         });
+        this.recorded.set(text, { response });
+        return response;
       } catch (error) {
         if (!(error instanceof AlreadyRecorded)) throw error;
-        return (await this.storage.clientTransactions.response(key)) as T;
+        const response = (await this.storage.clientTransactions.response(key)) as T;
+        this.recorded.set(text, { response });
+        return response;
       }
     });
   }

@@ -42,8 +42,18 @@ export class PushActions {
   /** Bumped on every push rule change, so a ruleset read while one commits is not cached stale. */
   private ruleChanges = 0;
 
-  /** Give this to the Timeline: it runs in the transaction persisting each event. */
-  readonly persistHook: PersistHook = (tx, appended, stateAfter) => this.record(tx, appended, stateAfter);
+  /** Give this to the Timeline: it runs in the transaction persisting each batch of events. */
+  readonly persistHook: PersistHook = async (tx, events) => {
+    const rows: PushActionRecord[] = [];
+    const afterCommits: Array<AfterCommit | undefined> = [];
+    for (const { appended, stateAfter } of events) {
+      const eventRows = await this.actionsFor(tx, appended, stateAfter);
+      rows.push(...eventRows);
+      afterCommits.push(eventRows.length === 0 ? undefined : this.announce(appended, eventRows));
+    }
+    if (rows.length > 0) await tx.eventPushActions.insert(rows);
+    return afterCommits;
+  };
 
   constructor(
     private readonly eventStore: EventStore,
@@ -57,7 +67,13 @@ export class PushActions {
     });
   }
 
-  private async record(tx: Repositories, { event, streamPosition }: AppendedEvent, stateAfter: StateMap): Promise<AfterCommit | void> {
+  private announce({ event, streamPosition }: AppendedEvent, rows: readonly PushActionRecord[]): AfterCommit {
+    const actions = rows.map(({ userId, threadId, notify, highlight }) => ({ userId, threadId, notify, highlight }));
+    return () => this.events.emit('pushActions', { roomId: event.roomId, position: streamPosition, actions });
+  }
+
+  /** The push action rows of one event: its sender's read point, and each notified member's actions. */
+  private async actionsFor(tx: Repositories, { event, streamPosition }: AppendedEvent, stateAfter: StateMap): Promise<PushActionRecord[]> {
     const rows: PushActionRecord[] = [];
     const threadId = await this.threadOf(tx, event);
     const row = (userId: string, fields: Pick<PushActionRecord, 'notify' | 'highlight' | 'actions'>) => ({ userId, roomId: event.roomId, eventId: event.eventId, streamPosition, threadId, ...fields });
@@ -79,10 +95,7 @@ export class PushActions {
         if (match && notifies(match.actions)) rows.push(row(userId, { notify: true, highlight: highlights(match.actions), actions: match.actions }));
       }
     }
-    if (rows.length === 0) return;
-    await tx.eventPushActions.insert(rows);
-    const actions = rows.map(({ userId, notify, highlight }) => ({ userId, threadId, notify, highlight }));
-    return () => this.events.emit('pushActions', { roomId: event.roomId, position: streamPosition, actions });
+    return rows;
   }
 
   /**

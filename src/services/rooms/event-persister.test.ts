@@ -36,8 +36,8 @@ describe('EventPersister: group commit of room events (DESIGN "The event path")'
     let transactions: number;
     const roomEvents: Array<{ roomId: string; position: number }> = [];
     // A persist hook that fails for marked events, as a failing write inside the transaction would.
-    const poisoned: PersistHook = async (_tx, { event }) => {
-      if (event.content.poison === true) throw new Error('poisoned event');
+    const poisoned: PersistHook = async (_tx, events) => {
+      if (events.some(({ appended }) => appended.event.content.poison === true)) throw new Error('poisoned event');
     };
 
     before(async function () {

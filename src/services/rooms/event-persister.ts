@@ -26,12 +26,13 @@ export interface AppendedEvent {
 }
 
 /**
- * Work that must commit atomically with an event (push actions, per-user counters): runs inside the
- * transaction that persists the event, after its row is written, with the room state after it. It may
- * return what to do once that transaction has committed (update a cache): the timeline runs it in
- * commit order, before anyone hears of the event; it must not throw.
+ * Work that must commit atomically with events (push actions, per-user counters): runs once per batch
+ * inside the transaction that persists it, after the events' rows are written, with each event and the
+ * room state after it. It may return, per event, what to do once the transaction has committed
+ * (update a cache): the timeline runs it in commit order, before anyone hears of the event; it must
+ * not throw.
  */
-export type PersistHook = (tx: Repositories, appended: AppendedEvent, stateAfter: StateMap) => Promise<AfterCommit | void>;
+export type PersistHook = (tx: Repositories, events: ReadonlyArray<{ appended: AppendedEvent; stateAfter: StateMap }>) => Promise<ReadonlyArray<AfterCommit | undefined> | void>;
 export type AfterCommit = () => void;
 
 /** A state group written with an event that is still being committed; `id` is set after the commit. */
@@ -204,14 +205,12 @@ export class EventPersister {
         })),
       );
       await writeRoomChanges(tx, written);
-      for (let i = 0; i < requests.length; i++) {
-        const request = requests[i]!;
-        for (const hook of this.hooks) {
-          const afterCommit = await hook(tx, written[i]!.appended, request.after.state);
-          if (afterCommit) written[i]!.afterCommit.push(afterCommit);
-        }
-        await request.within?.(tx, written[i]!.appended);
+      const events = written.map(({ appended }, i) => ({ appended, stateAfter: requests[i]!.after.state }));
+      for (const hook of this.hooks) {
+        const afterCommits = (await hook(tx, events)) ?? [];
+        afterCommits.forEach((afterCommit, i) => afterCommit && written[i]!.afterCommit.push(afterCommit));
       }
+      for (let i = 0; i < requests.length; i++) await requests[i]!.within?.(tx, written[i]!.appended);
       return written;
     });
     for (const [group, id] of assigned) group.id = id;
