@@ -10,6 +10,13 @@ import { KeyedMutex } from '../util/keyed-mutex.ts';
 
 class AlreadyRecorded extends Error {}
 
+/** The event's client transaction was recorded before (by an earlier request): its response stands. */
+export class TransactionKeyTaken extends Error {
+  constructor(readonly key: TransactionKey) {
+    super(`client transaction ${key.txnId} was already recorded`);
+  }
+}
+
 const keyText = (key: TransactionKey) => `${key.userId}|${key.deviceId}|${key.endpoint}|${key.txnId}`;
 
 export class ClientTransactions {
@@ -41,32 +48,28 @@ export class ClientTransactions {
   }
 
   /**
-   * Like once, for work that commits through its own transaction (the timeline's): it receives a
-   * `record` hook to call inside that transaction, so the response and the work commit together.
+   * Like once, for an event sent under the transaction (the timeline records the key with the event,
+   * in its own transaction, and fails it with TransactionKeyTaken when the key was recorded before).
    *
    * Retries are rare, so the stored responses are not read first: a retry of a transaction recorded
-   * by this process is answered from memory, and any other finds the key taken when its record is
-   * written, so its work rolls back and the stored response is returned. (The timeline's batch then
-   * writes its other events again, one by one, which costs more than the read it saves only if
-   * retries are common; a repeated retry is answered from memory.)
+   * by this process is answered from memory, and any other finds the key taken when the event is
+   * written, so the event rolls back and the stored response is returned. (The timeline's batch then
+   * writes its other events again, one by one; a repeated retry is answered from memory.)
    */
-  async onceWithin<T>(key: TransactionKey, work: (record: (tx: Repositories, response: T) => Promise<void>) => Promise<T>): Promise<T> {
+  async onceSent<T>(key: TransactionKey, send: () => Promise<T>): Promise<T> {
     const text = keyText(key);
     return this.mutex.run(text, async () => {
       const earlier = this.recorded.get(text);
       if (earlier) return earlier.response as T;
+      let response: T;
       try {
-        const response = await work(async (tx, response) => {
-          if (!(await tx.clientTransactions.record(key, response, this.clock()))) throw new AlreadyRecorded();
-        });
-        this.recorded.set(text, { response });
-        return response;
+        response = await send();
       } catch (error) {
-        if (!(error instanceof AlreadyRecorded)) throw error;
-        const response = (await this.storage.clientTransactions.response(key)) as T;
-        this.recorded.set(text, { response });
-        return response;
+        if (!(error instanceof TransactionKeyTaken)) throw error;
+        response = (await this.storage.clientTransactions.response(key)) as T;
       }
+      this.recorded.set(text, { response });
+      return response;
     });
   }
 }

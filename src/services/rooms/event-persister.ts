@@ -16,8 +16,10 @@
  */
 import { LRUCache } from 'lru-cache';
 import { stateKeyOf, type RoomEvent } from '../../core/events/pdu.ts';
+import type { TransactionKey } from '../../storage/repositories/client-transactions.ts';
 import type { CurrentStateChange } from '../../storage/repositories/room-events.ts';
 import type { Repositories, Storage } from '../../storage/storage.ts';
+import { TransactionKeyTaken } from '../client-transactions.ts';
 import type { StateMap } from './room-states.ts';
 
 export interface AppendedEvent {
@@ -57,8 +59,12 @@ export interface PersistRequest {
   after: { group: StateGroupRef; state: StateMap };
   /** Runs first in the transaction (the create event writes its room's row). */
   first?: (tx: Repositories) => Promise<void>;
-  /** Runs in the transaction after the persist hooks (to record a client transaction ID). */
-  within?: (tx: Repositories, appended: AppendedEvent) => Promise<void>;
+  /**
+   * The client transaction the event was sent under (client-server-api "Transaction identifiers"):
+   * recorded with it, the response being `{event_id}`; a key recorded before fails the event with
+   * TransactionKeyTaken.
+   */
+  transaction?: { key: TransactionKey; recordedTs: number };
 }
 
 export interface PersistedEvent {
@@ -210,12 +216,21 @@ export class EventPersister {
         const afterCommits = (await hook(tx, events)) ?? [];
         afterCommits.forEach((afterCommit, i) => afterCommit && written[i]!.afterCommit.push(afterCommit));
       }
-      for (let i = 0; i < requests.length; i++) await requests[i]!.within?.(tx, written[i]!.appended);
+      await recordTransactions(tx, requests, written);
       return written;
     });
     for (const [group, id] of assigned) group.id = id;
     return persisted;
   }
+}
+
+/** The client transactions of the batch's events: their transaction IDs and responses, one statement each. */
+async function recordTransactions(tx: Repositories, requests: readonly PersistRequest[], written: readonly PersistedEvent[]): Promise<void> {
+  const sent = requests.flatMap(({ transaction }, i) => (transaction ? [{ ...transaction, eventId: written[i]!.appended.event.eventId }] : []));
+  if (sent.length === 0) return;
+  await tx.roomEvents.recordTransactionIds(sent.map(({ key, eventId }) => ({ eventId, userId: key.userId, deviceId: key.deviceId, txnId: key.txnId })));
+  const [taken] = await tx.clientTransactions.recordMany(sent.map(({ key, eventId }) => ({ key, response: { event_id: eventId } })), sent[0]!.recordedTs);
+  if (taken) throw new TransactionKeyTaken(taken);
 }
 
 /**

@@ -31,11 +31,8 @@ export class RoomSending {
   async sendMessage(requester: Requester, roomId: RoomId, type: string, content: JsonObject, txnId: string): Promise<{ event_id: string }> {
     await this.requireJoined(requester, roomId);
     const key = { userId: requester.userId, deviceId: requester.deviceId, endpoint: `send:${roomId}`, txnId };
-    return this.transactions.onceWithin(key, async (record) => {
-      const appended = await this.timeline.append({ roomId, type, sender: requester.userId as UserId, content }, async (tx, { event }) => {
-        await tx.roomEvents.recordTransactionId(event.eventId, requester.userId, requester.deviceId, txnId);
-        await record(tx, { event_id: event.eventId });
-      });
+    return this.transactions.onceSent(key, async () => {
+      const appended = await this.timeline.append({ roomId, type, sender: requester.userId as UserId, content, transaction: key });
       return { event_id: appended.event.eventId };
     });
   }
@@ -63,12 +60,9 @@ export class RoomSending {
       throw new MatrixError('M_FORBIDDEN', 'You may not redact other users’ events');
     }
     const key = { userId: requester.userId, deviceId: requester.deviceId, endpoint: `redact:${roomId}`, txnId };
-    return this.transactions.onceWithin(key, async (record) => {
+    return this.transactions.onceSent(key, async () => {
       const content: JsonObject = reason === undefined ? {} : { reason };
-      const appended: AppendedEvent = await this.timeline.append({ roomId, type: 'm.room.redaction', sender: requester.userId as UserId, content, redacts }, async (tx, { event }) => {
-        await tx.roomEvents.recordTransactionId(event.eventId, requester.userId, requester.deviceId, txnId);
-        await record(tx, { event_id: event.eventId });
-      });
+      const appended: AppendedEvent = await this.timeline.append({ roomId, type: 'm.room.redaction', sender: requester.userId as UserId, content, redacts, transaction: key });
       return { event_id: appended.event.eventId };
     });
   }

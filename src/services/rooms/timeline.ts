@@ -24,6 +24,7 @@ import { buildEvent } from '../../core/events/build-event.ts';
 import { stateKeyOf, type RoomEvent, type StateKey } from '../../core/events/pdu.ts';
 import type { EventId, RoomId, UserId } from '../../core/ids/identifiers.ts';
 import type { RoomVersionRules } from '../../core/room-versions/room-version-rules.ts';
+import type { TransactionKey } from '../../storage/repositories/client-transactions.ts';
 import type { Repositories, Storage } from '../../storage/storage.ts';
 import { KeyedMutex } from '../../util/keyed-mutex.ts';
 import type { ServerEvents } from '../server-events.ts';
@@ -42,9 +43,9 @@ export interface EventDraft {
   content: JsonObject;
   /** For m.room.redaction: the redacted event (placed where the room version wants it). */
   redacts?: EventId;
+  /** The client transaction it is sent under, recorded with it (see PersistRequest.transaction). */
+  transaction?: TransactionKey;
 }
-
-type WithinHook = (tx: Repositories, appended: AppendedEvent) => Promise<void>;
 
 /** The end of a room's timeline as its next event sees it, committed or not. */
 interface RoomTip {
@@ -102,15 +103,12 @@ export class Timeline {
     return this.published(await handed.committed);
   }
 
-  /**
-   * Builds, authorises and persists a local event at the end of the room's timeline. `within` runs in
-   * the same transaction (to record a client transaction ID with the event it produced).
-   */
-  async append(draft: EventDraft, within?: WithinHook): Promise<AppendedEvent> {
+  /** Builds, authorises and persists a local event at the end of the room's timeline. */
+  async append(draft: EventDraft): Promise<AppendedEvent> {
     const rules = await this.eventStore.roomRules(draft.roomId);
     for (let attempt = 1; ; attempt++) {
       try {
-        const handed = await this.roomLocks.run(draft.roomId, () => this.build(rules, draft, within));
+        const handed = await this.roomLocks.run(draft.roomId, () => this.build(rules, draft));
         return await this.published(await handed.committed);
       } catch (error) {
         if (!(error instanceof DependencyFailedError) || attempt >= maxAttempts) throw error;
@@ -119,7 +117,7 @@ export class Timeline {
   }
 
   /** Under the room's lock: builds and authorises the event on the room's tip and hands it over. */
-  private async build(rules: Readonly<RoomVersionRules>, draft: EventDraft, within?: WithinHook): Promise<{ committed: Promise<Committed> }> {
+  private async build(rules: Readonly<RoomVersionRules>, draft: EventDraft): Promise<{ committed: Promise<Committed> }> {
     const tip = await this.tip(draft.roomId);
     const subject = { type: draft.type, sender: draft.sender, stateKey: draft.stateKey, content: draft.content };
     const authState = await this.stateEvents(tip.state, authStateKeys(subject, rules));
@@ -143,14 +141,14 @@ export class Timeline {
     );
     const verdict = checkEventAuth(event, authState as AuthState, rules);
     if (!verdict.allowed) throw new MatrixError('M_FORBIDDEN', verdict.reason);
-    return this.handOver(event, tip, { within });
+    return this.handOver(event, tip, { transaction: draft.transaction && { key: draft.transaction, recordedTs: this.clock() } });
   }
 
   /**
    * Hands the event to the persister and moves the tip past it (the caller holds the room's lock).
    * The commit is returned wrapped, so the lock is released without waiting for it.
    */
-  private handOver(event: RoomEvent, tip: RoomTip, hooks: Pick<PersistRequest, 'first' | 'within'>): { committed: Promise<Committed> } {
+  private handOver(event: RoomEvent, tip: RoomTip, hooks: Pick<PersistRequest, 'first' | 'transaction'>): { committed: Promise<Committed> } {
     const key = event.stateKey === undefined ? undefined : stateKeyOf(event.type, event.stateKey);
     const before = { group: tip.group, state: tip.state };
     const after = key ? { group: new PendingStateGroup(), state: new Map(tip.state).set(key, event.eventId) } : before.group === null ? { group: new PendingStateGroup(), state: tip.state } : before;

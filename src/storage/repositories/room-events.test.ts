@@ -58,7 +58,7 @@ describe('RoomEventRepository', function () {
     });
 
     it('remembers transaction IDs per device and forgotten rooms per user', async function () {
-      await storage.roomEvents.recordTransactionId('$2', '@a:x', 'DEV', 'txn1');
+      await storage.roomEvents.recordTransactionIds([{ eventId: '$2', userId: '@a:x', deviceId: 'DEV', txnId: 'txn1' }]);
       expect(await storage.roomEvents.transactionIds(['$1', '$2'], '@a:x', 'DEV')).to.deep.equal(new Map([['$2', 'txn1']]));
       expect(await storage.roomEvents.transactionIds(['$2'], '@a:x', 'OTHER')).to.deep.equal(new Map());
       await storage.roomEvents.forget('@a:x', '!r:x');
