@@ -26,8 +26,12 @@ export async function sendScenario(server: BenchServer, client: BenchClient, use
   let errors = 0;
   let cpuFrom = 0;
   let cpuTo = 0;
-  setTimeout(() => (cpuFrom = server.cpuMs()), options.warmupMs);
-  setTimeout(() => (cpuTo = server.cpuMs()), options.warmupMs + options.durationMs);
+  let mainFrom = 0;
+  let mainTo = 0;
+  let loadFrom = process.cpuUsage();
+  let load = { user: 0, system: 0 };
+  setTimeout(() => ((cpuFrom = server.cpuMs()), (mainFrom = server.cpuMs('main')), (loadFrom = process.cpuUsage())), options.warmupMs);
+  setTimeout(() => ((cpuTo = server.cpuMs()), (mainTo = server.cpuMs('main')), (load = process.cpuUsage(loadFrom))), options.warmupMs + options.durationMs);
   const worker = async (index: number) => {
     const userIndex = index % users.length;
     const user = users[userIndex]!;
@@ -49,5 +53,7 @@ export async function sendScenario(server: BenchServer, client: BenchClient, use
     'send: errors': errors,
     // What a send costs the server, whatever else shares the machine's cores.
     'send: server CPU per event, ms': Math.round(((cpuTo - cpuFrom) / latencies.length) * 1000) / 1000,
+    'send: server main thread busy, %': Math.round(((mainTo - mainFrom) / options.durationMs) * 100),
+    'send: load generator CPU, %': Math.round(((load.user + load.system) / 1000 / options.durationMs) * 100),
   };
 }
