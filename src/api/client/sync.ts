@@ -1,4 +1,5 @@
 /** client-server-api "GET /sync" (data/api/client-server/sync.yaml). */
+import { LRUCache } from 'lru-cache';
 import { MatrixError } from '../../core/errors.ts';
 import { z } from 'zod';
 import type { SyncFilter } from '../../services/sync/sync.ts';
@@ -33,11 +34,17 @@ export const sync = defineEndpoint({
   },
 });
 
+/** Inline filters parsed lately: a client sends the same one with every sync. They are never changed. */
+const inlineFilters = new LRUCache<string, SyncFilter>({ max: 1_000 });
+
 /** The `filter` parameter: a filter ID from the filter API, or the filter itself as JSON. */
 async function resolveFilter(deps: ApiDependencies, userId: string, value: string | undefined): Promise<SyncFilter | undefined> {
   if (typeof value !== 'string') return undefined;
+  const inline = value.trimStart().startsWith('{');
+  const cached = inline ? inlineFilters.get(value) : undefined;
+  if (cached) return cached;
   let filter: unknown;
-  if (value.trimStart().startsWith('{')) {
+  if (inline) {
     try {
       filter = JSON.parse(value);
     } catch {
@@ -49,5 +56,6 @@ async function resolveFilter(deps: ApiDependencies, userId: string, value: strin
   }
   const parsed = syncFilter.safeParse(filter);
   if (!parsed.success) throw new MatrixError('M_BAD_JSON', `Invalid filter: ${parsed.error.issues[0]?.message ?? 'wrong shape'}`);
+  if (inline) inlineFilters.set(value, parsed.data);
   return parsed.data;
 }

@@ -38,7 +38,7 @@ const maxThreadHops = 3;
 
 export class PushActions {
   private readonly rulesets = new LRUCache<string, PushRuleset>({ max: 20_000 });
-  private readonly memberFacts = new LRUCache<string, MemberFacts>({ max: 100_000 });
+  private readonly memberFacts = new LRUCache<string, MemberFacts>({ max: 30_000 });
   /** Bumped on every push rule change, so a ruleset read while one commits is not cached stale. */
   private ruleChanges = 0;
 

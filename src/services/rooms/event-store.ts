@@ -25,7 +25,7 @@ export interface LocalEvent {
 }
 
 export class EventStore {
-  private readonly cache = new LRUCache<string, LocalEvent>({ max: 50_000 });
+  private readonly cache = new LRUCache<string, LocalEvent>({ max: 10_000 });
   private readonly versions = new LRUCache<string, Readonly<RoomVersionRules>>({ max: 10_000 });
   /** Per event, its first redaction's event ID, or false when it has none. */
   private readonly redactions = new LRUCache<string, string | false>({ max: 50_000 });

@@ -10,15 +10,16 @@ export type SyncStream = keyof typeof syncStreams;
 export type SyncPositions = Record<SyncStream, number>;
 
 const streamByTag = new Map<string, SyncStream>(Object.entries(syncStreams).map(([stream, tag]) => [tag, stream as SyncStream]));
+const tagged = Object.entries(syncStreams) as Array<[SyncStream, string]>;
 
 export function zeroPositions(): SyncPositions {
-  return Object.fromEntries(Object.keys(syncStreams).map((s) => [s, 0])) as SyncPositions;
+  return { events: 0, account_data: 0, push_rules: 0, to_device: 0, device_lists: 0, typing: 0, receipts: 0, presence: 0 };
 }
 
 export function encodeSyncToken(positions: SyncPositions): string {
-  return Object.entries(syncStreams)
-    .map(([stream, tag]) => `${tag}${positions[stream as SyncStream]}`)
-    .join('_');
+  let token = '';
+  for (const [stream, tag] of tagged) token += `${token ? '_' : ''}${tag}${positions[stream]}`;
+  return token;
 }
 
 export function parseSyncToken(token: string): SyncPositions {

@@ -40,7 +40,7 @@ interface Entry {
 const keyOf = (userId: string, roomId: string) => `${userId}\u0000${roomId}`;
 
 export class UnreadCounts {
-  private readonly entries = new LRUCache<string, Entry>({ max: 100_000 });
+  private readonly entries = new LRUCache<string, Entry>({ max: 20_000 });
   /** The position of the latest push actions announced. */
   private latestActions = 0;
 
