@@ -3,20 +3,23 @@
  * of storage/ writes each query once.
  */
 import { mkdirSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { dirname } from 'node:path';
 import knex, { type Knex } from 'knex';
-import pg from 'pg';
 import { prepareConnection, SqliteClient, writerPragmas, type SqliteConnection } from './sqlite-client.ts';
 
 export type Database = Knex;
 export type DatabaseOptions = { engine: 'sqlite'; path: string } | { engine: 'postgres'; url: string };
 export type DatabaseEngine = DatabaseOptions['engine'];
 
-// Our 64-bit columns hold timestamps and stream positions, all far below 2^53: read them as numbers.
-pg.types.setTypeParser(pg.types.builtins.INT8, Number);
+// PostgreSQL's driver is loaded only for a PostgreSQL database (an embedded server does without it).
+const require = createRequire(import.meta.url);
 
 export function openDatabase(config: DatabaseOptions): Database {
   if (config.engine === 'postgres') {
+    const pg = require('pg') as typeof import('pg');
+    // Our 64-bit columns hold timestamps and stream positions, all far below 2^53: read them as numbers.
+    pg.types.setTypeParser(pg.types.builtins.INT8, Number);
     return knex({ client: 'pg', connection: config.url, pool: { min: 0, max: 10 } });
   }
   mkdirSync(dirname(config.path), { recursive: true });
