@@ -82,6 +82,15 @@ export const configSchema = z
     refresh_token_lifetime: duration.nullable().default(null),
     nonrefreshable_access_token_lifetime: duration.nullable().default(null),
     federation_verify_certificates: z.boolean().default(true),
+    // PEM files of certificate authorities trusted for federation besides the system's (Synapse's name).
+    federation_custom_ca_list: z.array(z.string().min(1)).default([]),
+    // When set, the only servers this one federates with (Synapse's name); unset: any server.
+    federation_domain_whitelist: z.array(serverName).optional(),
+    // Notaries asked for other servers' signing keys when the servers cannot be asked directly.
+    trusted_key_servers: z
+      .array(z.strictObject({ server_name: serverName, verify_keys: z.record(z.string().regex(/^ed25519:[a-zA-Z0-9_]+$/, 'expected a key id such as ed25519:auto'), z.string().min(1)).optional() }))
+      .default([{ server_name: 'matrix.org' }]),
+    allow_public_rooms_over_federation: z.boolean().default(false),
     max_upload_size: byteSize.default(50 * 1024 ** 2),
     max_json_body_size: byteSize.default(10 * 1024 ** 2),
     serve_server_wellknown: z.boolean().default(false),
