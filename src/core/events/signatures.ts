@@ -6,8 +6,11 @@
 import type { JsonObject } from '../canonical-json.ts';
 import { signJson, verifyJsonSignature, type Signatures } from '../crypto/sign-json.ts';
 import type { SigningKey } from '../crypto/signing-key.ts';
+import { authorisingServerOf } from '../auth/check-membership.ts';
+import { serverNameOf, type UserId } from '../ids/identifiers.ts';
 import type { RoomVersionRules } from '../room-versions/room-version-rules.ts';
 import { computeContentHash } from './hashes.ts';
+import type { RoomEvent } from './pdu.ts';
 import { redactEvent } from './redact.ts';
 
 /** A copy of `pdu` with its content hash set and `signingName`'s signature added to any already there. */
@@ -20,4 +23,23 @@ export function hashAndSignEvent(pdu: JsonObject, rules: RoomVersionRules, signi
 /** Whether `pdu` carries a valid signature by `signingName` with `keyId`, checked over its redacted form. */
 export function verifyEventSignature(pdu: JsonObject, rules: RoomVersionRules, signingName: string, keyId: string, publicKeyBase64: string): boolean {
   return verifyJsonSignature(redactEvent(pdu, rules), signingName, keyId, publicKeyBase64);
+}
+
+/**
+ * The servers whose signatures a received event must carry (server-server-api "Validating hashes and
+ * signatures on received events"): the sender's server; for a restricted join, the server that
+ * authorised it (rooms/v8 "Authorisation rules" 4.2); in room versions whose event IDs name a server
+ * (v1, v2), that server too.
+ */
+export function requiredSigners(event: RoomEvent, rules: RoomVersionRules): Set<string> {
+  const signers = new Set<string>();
+  const sender = serverNameOf(event.sender as UserId);
+  if (sender) signers.add(sender);
+  const authorising = authorisingServerOf(event, rules);
+  if (authorising) signers.add(authorising);
+  if (rules.eventIdFormat === 'server-generated') {
+    const origin = serverNameOf(event.eventId);
+    if (origin) signers.add(origin);
+  }
+  return signers;
 }

@@ -65,10 +65,32 @@ export interface PersistRequest {
    * TransactionKeyTaken.
    */
   transaction?: { key: TransactionKey; recordedTs: number };
+  /** For an event received from another server: how it fared in the checks on receipt. */
+  received?: ReceivedEventOutcome;
+}
+
+/**
+ * server-server-api "Checks performed on receipt of a PDU": a rejected event is stored (so it is not
+ * fetched again) but is not part of the timeline, the state or the forward extremities; a soft-failed
+ * event is stored with its state but is not served to clients and no new event refers to it.
+ * `current` is the room's current state after an accepted event when it is not simply the state
+ * after it (the event's branch met another): with the changes to current_state it brings.
+ */
+export interface ReceivedEventOutcome {
+  rejectedReason: string | null;
+  softFailed: boolean;
+  current?: { group: StateGroupRef; state: StateMap; changes: CurrentStateChange[] };
+}
+
+/** Whether the event takes a place in the timeline (a stream position) and in the room's DAG tips. */
+export function inTimeline(request: Pick<PersistRequest, 'received'>): boolean {
+  return !request.received || (request.received.rejectedReason === null && !request.received.softFailed);
 }
 
 export interface PersistedEvent {
-  appended: AppendedEvent;
+  /** The event and its stream position; a rejected or soft-failed event has none. */
+  appended: AppendedEvent | null;
+  event: RoomEvent;
   stateBeforeGroup: number | null;
   stateAfterGroup: number;
   /** What the persist hooks asked to do after the commit. */
@@ -174,8 +196,9 @@ export class EventPersister {
       for (const { event } of requests) {
         if (event.prevEventIds.some((id) => this.failed.has(id))) throw new DependencyFailedError(event.eventId);
       }
-      let position = await tx.streamCounters.nextPositions('events', requests.length);
+      let position = await tx.streamCounters.nextPositions('events', requests.filter(inTimeline).length);
       const written: PersistedEvent[] = [];
+      const currentGroups: Array<number | undefined> = [];
       for (const request of requests) {
         const { event, before, after } = request;
         await request.first?.(tx);
@@ -186,10 +209,22 @@ export class EventPersister {
           if (after.group instanceof PendingStateGroup) assigned.set(after.group, afterGroup);
         }
         if (afterGroup === null) throw new Error(`${event.eventId} has no state group after it`);
-        written.push({ appended: { event, streamPosition: position++ }, stateBeforeGroup: beforeGroup, stateAfterGroup: afterGroup, afterCommit: [] });
+        const current = request.received?.current;
+        let currentGroup: number | undefined;
+        if (current) {
+          if (current.group === after.group) currentGroup = afterGroup;
+          else if (current.group instanceof PendingStateGroup && current.group.id === undefined && !assigned.has(current.group)) {
+            // A current state resolved from branches: a snapshot of its own, a delta on the event's.
+            currentGroup = await tx.stateGroups.create(event.roomId, current.state, { id: afterGroup, state: after.state });
+            assigned.set(current.group, currentGroup);
+          } else currentGroup = resolveGroup(current.group, event.eventId) ?? undefined;
+        }
+        currentGroups.push(currentGroup);
+        const appended = inTimeline(request) ? { event, streamPosition: position++ } : null;
+        written.push({ appended, event, stateBeforeGroup: beforeGroup, stateAfterGroup: afterGroup, afterCommit: [] });
       }
       await tx.roomEvents.insertEvents(
-        written.map(({ appended: { event, streamPosition }, stateBeforeGroup, stateAfterGroup }) => ({
+        written.map(({ appended, event, stateBeforeGroup, stateAfterGroup }, i) => ({
           event: {
             eventId: event.eventId,
             roomId: event.roomId,
@@ -198,11 +233,11 @@ export class EventPersister {
             sender: event.sender,
             depth: event.depth,
             originServerTs: event.originServerTs,
-            streamPosition,
+            streamPosition: appended?.streamPosition ?? null,
             pdu: event.pdu,
             outlier: false,
-            rejectedReason: null,
-            softFailed: false,
+            rejectedReason: requests[i]!.received?.rejectedReason ?? null,
+            softFailed: requests[i]!.received?.softFailed ?? false,
             stateBeforeGroup,
             stateAfterGroup,
           },
@@ -210,11 +245,14 @@ export class EventPersister {
           authEventIds: event.authEventIds,
         })),
       );
-      await writeRoomChanges(tx, written);
-      const events = written.map(({ appended }, i) => ({ appended, stateAfter: requests[i]!.after.state }));
+      await writeRoomChanges(
+        tx,
+        written.flatMap((persisted, i) => (persisted.appended ? [{ ...persisted, appended: persisted.appended, current: requests[i]!.received?.current, currentGroup: currentGroups[i] }] : [])),
+      );
+      const timeline = written.flatMap((persisted, i) => (persisted.appended ? [{ persisted, appended: persisted.appended, stateAfter: requests[i]!.after.state }] : []));
       for (const hook of this.hooks) {
-        const afterCommits = (await hook(tx, events)) ?? [];
-        afterCommits.forEach((afterCommit, i) => afterCommit && written[i]!.afterCommit.push(afterCommit));
+        const afterCommits = (await hook(tx, timeline)) ?? [];
+        afterCommits.forEach((afterCommit, i) => afterCommit && timeline[i]!.persisted.afterCommit.push(afterCommit));
       }
       await recordTransactions(tx, requests, written);
       return written;
@@ -226,7 +264,7 @@ export class EventPersister {
 
 /** The client transactions of the batch's events: their transaction IDs and responses, one statement each. */
 async function recordTransactions(tx: Repositories, requests: readonly PersistRequest[], written: readonly PersistedEvent[]): Promise<void> {
-  const sent = requests.flatMap(({ transaction }, i) => (transaction ? [{ ...transaction, eventId: written[i]!.appended.event.eventId }] : []));
+  const sent = requests.flatMap(({ transaction }, i) => (transaction ? [{ ...transaction, eventId: written[i]!.event.eventId }] : []));
   if (sent.length === 0) return;
   await tx.roomEvents.recordTransactionIds(sent.map(({ key, eventId }) => ({ eventId, userId: key.userId, deviceId: key.deviceId, txnId: key.txnId })));
   const [taken] = await tx.clientTransactions.recordMany(sent.map(({ key, eventId }) => ({ key, response: { event_id: eventId } })), sent[0]!.recordedTs);
@@ -234,20 +272,29 @@ async function recordTransactions(tx: Repositories, requests: readonly PersistRe
 }
 
 /**
- * What the events change in their rooms, once per room for the batch: forward extremities, current
- * state (the last change of each key wins) and its snapshot; redactions and join rules per event.
+ * What the timeline's events change in their rooms, once per room for the batch: forward extremities,
+ * current state (the last change of each key wins, or the current state a received event's branch
+ * resolved to) and its snapshot; redactions and join rules per event.
  */
-async function writeRoomChanges(tx: Repositories, written: readonly PersistedEvent[]): Promise<void> {
+async function writeRoomChanges(
+  tx: Repositories,
+  written: ReadonlyArray<{ appended: AppendedEvent; stateBeforeGroup: number | null; stateAfterGroup: number; current?: ReceivedEventOutcome['current']; currentGroup?: number }>,
+): Promise<void> {
   const rooms = new Map<string, { events: RoomEvent[]; state: Map<string, CurrentStateChange>; group?: number }>();
-  for (const { appended: { event }, stateBeforeGroup, stateAfterGroup } of written) {
+  for (const { appended: { event }, stateBeforeGroup, stateAfterGroup, current, currentGroup } of written) {
     let room = rooms.get(event.roomId);
     if (!room) rooms.set(event.roomId, (room = { events: [], state: new Map() }));
     room.events.push(event);
-    if (event.stateKey !== undefined) {
-      const membership = event.type === 'm.room.member' ? (event.content.membership as string) : null;
-      room.state.set(stateKeyOf(event.type, event.stateKey), { type: event.type, stateKey: event.stateKey, eventId: event.eventId, membership });
+    if (current) {
+      for (const change of current.changes) room.state.set(stateKeyOf(change.type, change.stateKey), change);
+      room.group = currentGroup;
+    } else {
+      if (event.stateKey !== undefined) {
+        const membership = event.type === 'm.room.member' ? (event.content.membership as string) : null;
+        room.state.set(stateKeyOf(event.type, event.stateKey), { type: event.type, stateKey: event.stateKey, eventId: event.eventId, membership });
+      }
+      if (stateAfterGroup !== stateBeforeGroup) room.group = stateAfterGroup;
     }
-    if (stateAfterGroup !== stateBeforeGroup) room.group = stateAfterGroup;
     if (event.redacts !== undefined) await tx.roomEvents.recordRedaction(event.redacts, event.eventId);
     if (event.type === 'm.room.join_rules' && event.stateKey === '' && typeof event.content.join_rule === 'string') await tx.roomEvents.setJoinRule(event.roomId, event.content.join_rule);
   }

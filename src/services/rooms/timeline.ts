@@ -17,6 +17,7 @@
 import { LRUCache } from 'lru-cache';
 import { checkEventAuth, type AuthState } from '../../core/auth/check-event-auth.ts';
 import { authEventKeys, authStateKeys } from '../../core/auth/auth-events.ts';
+import { resolveState } from '../../core/state-resolution/resolve-state.ts';
 import type { JsonObject } from '../../core/canonical-json.ts';
 import type { SigningKey } from '../../core/crypto/signing-key.ts';
 import { MatrixError } from '../../core/errors.ts';
@@ -29,7 +30,7 @@ import type { Repositories, Storage } from '../../storage/storage.ts';
 import { KeyedMutex } from '../../util/keyed-mutex.ts';
 import type { ServerEvents } from '../server-events.ts';
 import type { EventStore, LocalEvent } from './event-store.ts';
-import { DependencyFailedError, EventPersister, PendingStateGroup, type AppendedEvent, type PersistHook, type PersistRequest, type StateGroupRef } from './event-persister.ts';
+import { DependencyFailedError, EventPersister, inTimeline, PendingStateGroup, type AppendedEvent, type PersistHook, type PersistRequest, type StateGroupRef } from './event-persister.ts';
 import type { RecentEvents } from './recent-events.ts';
 import type { RoomStates, StateMap } from './room-states.ts';
 
@@ -116,6 +117,50 @@ export class Timeline {
     }
   }
 
+  /**
+   * Persists an event received from another server that passed the checks on receipt up to the state
+   * before it (server-server-api "Checks performed on receipt of a PDU", steps 1 to 5; a failure of
+   * step 4 or 5 arrives as `rejectedReason`). Step 6 runs here, under the room's lock: an event the
+   * current state does not allow is soft-failed. An accepted event whose branch leaves other forward
+   * extremities standing has the room's current state resolved with its own. Returns the event with
+   * its stream position, or null when it was rejected or soft-failed.
+   */
+  async appendReceived(event: RoomEvent, stateBefore: { group: number | null; state: StateMap }, rejectedReason: string | null): Promise<{ appended: AppendedEvent | null; softFailed: boolean }> {
+    const rules = await this.eventStore.roomRules(event.roomId);
+    const handed = await this.roomLocks.run(event.roomId, async () => {
+      const tip = await this.tip(event.roomId);
+      const key = event.stateKey === undefined || rejectedReason !== null ? undefined : stateKeyOf(event.type, event.stateKey);
+      const after = key ? { group: new PendingStateGroup() as StateGroupRef, state: new Map(stateBefore.state).set(key, event.eventId) } : stateBefore;
+      let softFailed = false;
+      if (rejectedReason === null) {
+        const authState = await this.stateEvents(tip.state, authStateKeys(event, rules));
+        softFailed = !checkEventAuth(event, authState as AuthState, rules).allowed;
+      }
+      const accepted = rejectedReason === null && !softFailed;
+      // The event continues every branch the room has: the state after it is the room's.
+      const continuesAll = tip.extremities.every((extremity) => event.prevEventIds.includes(extremity.eventId));
+      let current: { group: StateGroupRef; state: StateMap } = after;
+      let received: PersistRequest['received'] = { rejectedReason, softFailed };
+      if (accepted && !continuesAll) {
+        // The source must know the event itself and the events still being committed.
+        const source = { getEvents: (ids: readonly EventId[]) => this.eventsIncludingUncommitted(ids, event) };
+        const resolved = await resolveState(event.roomId, rules, [tip.state, after.state], source);
+        const changed = [...resolved].filter(([stateKey, eventId]) => tip.state.get(stateKey) !== eventId);
+        const changedEvents = await source.getEvents(changed.map(([, eventId]) => eventId));
+        const changes = changed.map(([stateKey, eventId]) => {
+          const changedEvent = changedEvents.get(eventId);
+          const [type, stateKeyPart] = stateKey.split('\u0000') as [string, string];
+          return { type, stateKey: stateKeyPart, eventId, membership: type === 'm.room.member' ? String(changedEvent?.content.membership) : null };
+        });
+        current = { group: new PendingStateGroup(), state: resolved };
+        received = { ...received, current: { ...current, changes } };
+      }
+      return { ...this.persistOnTip(tip, { event, before: stateBefore, after, received }, current), softFailed };
+    });
+    const committed = await handed.committed;
+    return { appended: committed.appended ? await this.published(committed) : null, softFailed: handed.softFailed };
+  }
+
   /** Under the room's lock: builds and authorises the event on the room's tip and hands it over. */
   private async build(rules: Readonly<RoomVersionRules>, draft: EventDraft): Promise<{ committed: Promise<Committed> }> {
     const tip = await this.tip(draft.roomId);
@@ -152,19 +197,41 @@ export class Timeline {
     const key = event.stateKey === undefined ? undefined : stateKeyOf(event.type, event.stateKey);
     const before = { group: tip.group, state: tip.state };
     const after = key ? { group: new PendingStateGroup(), state: new Map(tip.state).set(key, event.eventId) } : before.group === null ? { group: new PendingStateGroup(), state: tip.state } : before;
+    return this.persistOnTip(tip, { event, before, after, ...hooks }, after);
+  }
+
+  /**
+   * Hands a request to the persister and moves the tip past it (the caller holds the room's lock):
+   * an event in the timeline becomes an extremity, replacing those it references, and `current` becomes
+   * the room's current state. The commit is returned wrapped, so the lock is released without waiting.
+   */
+  private persistOnTip(tip: RoomTip, request: PersistRequest, current: { group: StateGroupRef; state: StateMap }): { committed: Promise<Committed> } {
+    const { event } = request;
+    const accepted = inTimeline(request);
     this.uncommitted.set(event.eventId, event);
-    tip.state = after.state;
-    tip.group = after.group;
-    // As in the database: the event replaces the extremities it references (all but the oldest beyond 10).
-    tip.extremities = [event, ...tip.extremities.filter((extremity) => !event.prevEventIds.includes(extremity.eventId))];
-    const committed = this.persister.persist({ event, before, after, ...hooks }).then(
+    if (accepted) {
+      tip.state = current.state;
+      tip.group = current.group;
+      // As in the database: the event replaces the extremities it references (all but the oldest beyond 10).
+      tip.extremities = [event, ...tip.extremities.filter((extremity) => !event.prevEventIds.includes(extremity.eventId))];
+    }
+    const committed = this.persister.persist(request).then(
       (persisted): Committed => {
         // Synchronously, in commit order: the caches hold what is committed.
-        const local: LocalEvent = { event, streamPosition: persisted.appended.streamPosition, rejected: false, stateBeforeGroup: persisted.stateBeforeGroup, stateAfterGroup: persisted.stateAfterGroup };
+        const local: LocalEvent = {
+          event,
+          streamPosition: persisted.appended?.streamPosition ?? null,
+          rejected: request.received?.rejectedReason != null,
+          stateBeforeGroup: persisted.stateBeforeGroup,
+          stateAfterGroup: persisted.stateAfterGroup,
+        };
         this.eventStore.remember(local);
         this.uncommitted.delete(event.eventId);
-        const membershipChange = event.type === 'm.room.member' ? { userId: event.stateKey!, membership: String(event.content.membership) } : undefined;
-        this.roomStates.setCurrentState(event.roomId, { groupId: persisted.stateAfterGroup, state: after.state }, membershipChange);
+        if (!persisted.appended) return { appended: null, membershipChange: undefined };
+        const memberKey = event.type === 'm.room.member' ? stateKeyOf(event.type, event.stateKey!) : undefined;
+        const membershipChange = memberKey && current.state.get(memberKey) === event.eventId ? { userId: event.stateKey!, membership: String(event.content.membership) } : undefined;
+        const currentGroup = current.group instanceof PendingStateGroup ? current.group.id! : current.group === request.after.group ? persisted.stateAfterGroup : current.group;
+        this.roomStates.setCurrentState(event.roomId, { groupId: currentGroup ?? persisted.stateAfterGroup, state: current.state }, membershipChange);
         this.recentEvents.record(event.roomId, { eventId: event.eventId, streamPosition: local.streamPosition, stateBeforeGroup: local.stateBeforeGroup, stateAfterGroup: local.stateAfterGroup });
         for (const afterCommit of persisted.afterCommit) afterCommit();
         return { appended: persisted.appended, membershipChange };
@@ -182,6 +249,7 @@ export class Timeline {
 
   /** After the commit: tells the room's members and the user whose membership changed. */
   private async published({ appended, membershipChange }: Committed): Promise<AppendedEvent> {
+    if (!appended) throw new Error('only events in the timeline are published');
     const { event, streamPosition } = appended;
     const concerned = new Set(await this.roomStates.joinedMembers(event.roomId));
     if (membershipChange) concerned.add(membershipChange.userId);
@@ -204,6 +272,19 @@ export class Timeline {
   private async forwardExtremities(roomId: RoomId): Promise<RoomEvent[]> {
     const ids = await this.storage.roomEvents.forwardExtremities(roomId);
     return [...(await this.eventStore.getEvents(ids as EventId[])).values()];
+  }
+
+  /** The events with these IDs, including `extra` and the events not committed yet. */
+  private async eventsIncludingUncommitted(ids: readonly EventId[], extra: RoomEvent): Promise<Map<EventId, RoomEvent>> {
+    const found = new Map<EventId, RoomEvent>();
+    const missing: EventId[] = [];
+    for (const id of ids) {
+      const held = id === extra.eventId ? extra : this.uncommitted.get(id);
+      if (held) found.set(id, held);
+      else missing.push(id);
+    }
+    for (const [id, stored] of await this.eventStore.getEvents(missing)) found.set(id, stored);
+    return found;
   }
 
   /** The events of `state` under `keys`, including events not committed yet. */
@@ -239,7 +320,8 @@ export class Timeline {
 }
 
 interface Committed {
-  appended: AppendedEvent;
+  /** null for a received event that was rejected or soft-failed. */
+  appended: AppendedEvent | null;
   membershipChange: { userId: string; membership: string } | undefined;
 }
 

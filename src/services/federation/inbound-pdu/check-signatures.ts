@@ -1,0 +1,34 @@
+/**
+ * Step 2 of server-server-api "Checks performed on receipt of a PDU": the event carries a valid
+ * signature of every server that must sign it (appendices "Validating hashes and signatures on received
+ * events"), each by a key of that server valid when the event was sent where the room version enforces
+ * key validity (rooms/v5 "Signing key validity period").
+ */
+import { isJsonObject } from '../../../core/canonical-json.ts';
+import { requiredSigners, verifyEventSignature } from '../../../core/events/signatures.ts';
+import type { RoomEvent } from '../../../core/events/pdu.ts';
+import type { RoomVersionRules } from '../../../core/room-versions/room-version-rules.ts';
+
+/** Another server's public keys, as RemoteServerKeys answers for them (base64, or undefined when unknown or not valid then). */
+export interface ServerKeyLookup {
+  verifyKey(serverName: string, keyId: string, options: { validAt?: number }): Promise<string | undefined>;
+}
+
+/** Whether every required signature is present and valid; the reason when not. */
+export async function checkSignatures(event: RoomEvent, rules: RoomVersionRules, keys: ServerKeyLookup): Promise<string | null> {
+  const signatures = event.pdu.signatures;
+  for (const server of requiredSigners(event, rules)) {
+    const bySever = isJsonObject(signatures) ? signatures[server] : undefined;
+    if (!isJsonObject(bySever)) return `no signature of ${server}`;
+    let valid = false;
+    for (const keyId of Object.keys(bySever).filter((id) => id.startsWith('ed25519:'))) {
+      const key = await keys.verifyKey(server, keyId, { validAt: rules.enforceKeyValidity ? event.originServerTs : undefined });
+      if (key !== undefined && verifyEventSignature(event.pdu, rules, server, keyId, key)) {
+        valid = true;
+        break;
+      }
+    }
+    if (!valid) return `no valid signature of ${server}`;
+  }
+  return null;
+}
