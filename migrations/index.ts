@@ -19,6 +19,8 @@ import * as refreshAndRegistrationTokens from './0013-refresh-and-registration-t
 import * as pushers from './0014-pushers.ts';
 import * as eventPushActions from './0016-event-push-actions.ts';
 import * as presence from './0017-presence.ts';
+import * as remoteServerKeys from './0018-remote-server-keys.ts';
+import * as federationOutbox from './0019-federation-outbox.ts';
 
 export interface Migration {
   name: string;
@@ -43,4 +45,6 @@ export const migrations: Migration[] = [
   { name: '0014-pushers', ...pushers },
   { name: '0016-event-push-actions', ...eventPushActions },
   { name: '0017-presence', ...presence },
+  { name: '0018-remote-server-keys', ...remoteServerKeys },
+  { name: '0019-federation-outbox', ...federationOutbox },
 ];

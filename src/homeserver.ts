@@ -34,6 +34,12 @@ import { SyncNotifier } from './services/sync/notifier.ts';
 import { Sync, currentSyncPositions } from './services/sync/sync.ts';
 import { ServerEvents } from './services/server-events.ts';
 import { ServerKeys } from './services/signing-keys/server-keys.ts';
+import type { DnsResolver } from './federation-client/dns-resolver.ts';
+import { FederationClient } from './federation-client/federation-client.ts';
+import { PduReceiver } from './services/federation/inbound-pdu/pdu-receiver.ts';
+import { RemoteServerKeys, type KeyRequester } from './services/federation/remote-server-keys.ts';
+import { FederationSender } from './services/federation/sender/federation-sender.ts';
+import { TransactionReceiver } from './services/federation/transaction-receiver.ts';
 import { loadOrCreateSigningKey } from './services/signing-keys/signing-key-file.ts';
 import { Storage } from './storage/storage.ts';
 import { ClientEvents } from './services/rooms/client-events.ts';
@@ -61,6 +67,10 @@ import type { Logger } from './util/logger.ts';
 export interface HomeserverOptions {
   logger: Logger;
   clock?: () => number;
+  /** The DNS the federation client resolves server names with (the system's by default; tests map names to loopback). */
+  federationDns?: DnsResolver;
+  /** Outbound server-server requests, instead of a FederationClient (tests point them at local servers). */
+  federationRequester?: KeyRequester;
 }
 
 export interface RunningListener {
@@ -108,6 +118,25 @@ export class Homeserver {
       });
       if (replacedPublicKey) logger.warn({ keyId: signingKey.keyId }, 'the signing key file now holds a different key under a key ID used before; events signed with the old key can no longer be verified');
 
+      const federationClient = options.federationRequester
+        ? undefined
+        : new FederationClient({
+            serverName: config.server_name,
+            signingKey,
+            verifyCertificates: config.federation_verify_certificates,
+            caCertificates: config.federation_custom_ca_list.map((path) => readFileSync(path, 'utf8')),
+            ipRangeDenyList: config.ip_range_blacklist,
+            ipRangeAllowList: config.ip_range_whitelist,
+            domainAllowList: config.federation_domain_whitelist,
+            dns: options.federationDns,
+            clock,
+          });
+      const federationRequester: KeyRequester = options.federationRequester ?? federationClient!;
+      const remoteServerKeys = new RemoteServerKeys(storage, serverKeys, federationRequester, {
+        serverName: config.server_name,
+        trustedKeyServers: config.trusted_key_servers,
+        clock,
+      });
       const events = new ServerEvents();
       const accounts = new Accounts(storage, events, config.server_name, clock, {
         refreshableAccessToken: config.refreshable_access_token_lifetime,
@@ -124,7 +153,11 @@ export class Homeserver {
       const pushActions = new PushActions(eventStore, pushRules, events, config.server_name);
       const startPositions = await currentSyncPositions(storage);
       const recentEvents = new RecentEvents(storage, startPositions.events);
-      const timeline = new Timeline(storage, eventStore, roomStates, recentEvents, events, { serverName: config.server_name, key: signingKey }, clock, [pushActions.persistHook]);
+      const federationSender = new FederationSender(storage, eventStore, config.server_name, federationRequester, clock, (destination, error) =>
+        logger.warn({ destination, err: error }, 'federation transaction failed; it will be retried'),
+      );
+      const timeline = new Timeline(storage, eventStore, roomStates, recentEvents, events, { serverName: config.server_name, key: signingKey }, clock, [pushActions.persistHook, federationSender.persistHook]);
+      const transactionReceiver = new TransactionReceiver(new PduReceiver(storage, eventStore, roomStates, timeline, remoteServerKeys));
       const membership = new Membership(storage, timeline, roomStates);
       const permissions = new RoomPermissions(eventStore, roomStates);
       const historyVisibility = new HistoryVisibility(roomStates);
@@ -137,6 +170,7 @@ export class Homeserver {
       const roomSync = new RoomSync(storage, eventStore, roomStates, recentEvents, historyVisibility, typing, receipts, clientEvents, ignoredUsers, new UnreadCounts(storage, events));
       const presence = new Presence(storage, events, clock, { enabled: config.presence.enabled });
       await presence.start();
+      await federationSender.start();
       const notifier = new SyncNotifier(startPositions, events);
       const metrics = new Registry();
       collectDefaultMetrics({ register: metrics, prefix: 'lattice_' });
@@ -147,6 +181,9 @@ export class Homeserver {
         extraWellKnownClientContent: config.extra_well_known_client_content,
         maxJsonBodySize: config.max_json_body_size,
         serverKeys,
+        remoteServerKeys,
+        transactionReceiver,
+        federationDomainWhitelist: config.federation_domain_whitelist,
         metrics,
         rateLimits: new RateLimits(config),
         enableRegistration: config.enable_registration,
@@ -194,7 +231,8 @@ export class Homeserver {
           urls: http.addresses.map((a) => `${scheme}://${a.family === 'IPv6' ? `[${a.address}]` : a.address}:${a.port}`),
         });
       }
-      return new Homeserver(config, storage, serverKeys, started, running, logger, [presence]);
+      const closeClient = { stop: () => void federationClient?.close() };
+      return new Homeserver(config, storage, serverKeys, started, running, logger, [presence, federationSender, closeClient]);
     } catch (error) {
       await Promise.all(started.map((l) => l.close(0)));
       await storage.close();

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseConfig } from '../../src/config/load-config.ts';
 import type { Config, ConfigInput } from '../../src/config/schema.ts';
-import { Homeserver } from '../../src/homeserver.ts';
+import { Homeserver, type HomeserverOptions } from '../../src/homeserver.ts';
 import type { DatabaseEngine } from '../../src/storage/database.ts';
 import { createTestDatabase, type TestDatabase } from '../../src/testing/test-databases.ts';
 import { createLogger, type LogLevel, type Logger } from '../../src/util/logger.ts';
@@ -24,6 +24,9 @@ export interface TestHomeserverOptions {
   reuse?: TestHomeserver;
   /** The server's clock, for tests of timeouts (Date.now by default). */
   clock?: () => number;
+  /** Where the server's outbound federation requests go (e.g. to other test servers). */
+  federationRequester?: HomeserverOptions['federationRequester'];
+  federationDns?: HomeserverOptions['federationDns'];
 }
 
 let serverCounter = 0;
@@ -84,7 +87,7 @@ export async function startTestHomeserver(options: TestHomeserverOptions = {}): 
     input.tls_private_key_path = 'tls.key';
   }
   const config = parseConfig(input, { source: `<test ${serverName}>`, baseDir: dir });
-  const homeserver = await Homeserver.start(config, { logger: testLogger(serverName), clock: options.clock });
+  const homeserver = await Homeserver.start(config, { logger: testLogger(serverName), clock: options.clock, federationRequester: options.federationRequester, federationDns: options.federationDns });
   const listener = homeserver.listeners[0]!;
   return new TestHomeserver(homeserver, config, dir, database, listener.urls[0]!);
 }

@@ -11,7 +11,8 @@ import type { Logger } from '../util/logger.ts';
 import type { ApiDependencies } from './dependencies.ts';
 import { Response, type Endpoint } from './endpoint.ts';
 import { readAccessToken } from './access-token.ts';
-import { readJsonBody } from './json-body.ts';
+import { authenticateServerRequest } from './federation-auth.ts';
+import { readJsonBody, readJsonObject, validateJsonBody } from './json-body.ts';
 import { readQuery } from './query-params.ts';
 import { cors } from './middleware/cors.ts';
 import { renderErrors } from './middleware/errors.ts';
@@ -64,11 +65,15 @@ export function createApp(options: AppOptions): Koa {
 
 async function runEndpoint(endpoint: Endpoint<any, any, any>, ctx: Koa.ParameterizedContext, deps: ApiDependencies): Promise<void> {
   const requester = endpoint.auth === 'user' ? await deps.accounts.authenticate(readAccessToken(ctx), ctx.ip) : undefined;
-  if (endpoint.rateLimit) await deps.rateLimits.consume(endpoint.rateLimit, requester?.userId ?? ctx.ip);
+  // A server signs the body it sends, so its request's body is read before the body schema applies.
+  const content = endpoint.auth === 'server' ? await readJsonObject(ctx, deps.maxJsonBodySize) : undefined;
+  const origin = endpoint.auth === 'server' ? await authenticateServerRequest(ctx, deps, content) : undefined;
+  if (endpoint.rateLimit) await deps.rateLimits.consume(endpoint.rateLimit, requester?.userId ?? origin ?? ctx.ip);
   const query = endpoint.query ? readQuery(ctx.query, endpoint.query) : ctx.query;
-  const body = endpoint.body ? await readJsonBody(ctx, deps.maxJsonBodySize, endpoint.body) : undefined;
+  let body: unknown;
+  if (endpoint.body) body = endpoint.auth === 'server' ? validateJsonBody(content ?? {}, endpoint.body) : await readJsonBody(ctx, deps.maxJsonBodySize, endpoint.body);
   const params = (ctx as unknown as { params: Record<string, string> }).params;
-  const result = await endpoint.handle({ params, query, body, requester, koa: ctx }, deps);
+  const result = await endpoint.handle({ params, query, body, requester, origin, koa: ctx }, deps);
   if (result instanceof Response) {
     ctx.status = result.status;
     ctx.set(result.headers);

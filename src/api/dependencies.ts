@@ -18,6 +18,7 @@ import type { Notifications } from '../services/push/notifications.ts';
 import type { Profiles } from '../services/profiles/profiles.ts';
 import type { TurnSettings } from '../services/voip/turn-credentials.ts';
 import type { ServerKeys } from '../services/signing-keys/server-keys.ts';
+import type { RemoteServerKeys } from '../services/federation/remote-server-keys.ts';
 import type { Receipts } from '../services/ephemeral/receipts.ts';
 import type { Typing } from '../services/ephemeral/typing.ts';
 import type { Presence } from '../services/ephemeral/presence.ts';
@@ -28,6 +29,7 @@ import type { RoomCreation } from '../services/rooms/room-creation.ts';
 import type { RoomDirectory } from '../services/rooms/room-directory.ts';
 import type { RoomReads } from '../services/rooms/room-reads.ts';
 import type { RoomSending } from '../services/rooms/room-sending.ts';
+import type { TransactionReceiver } from '../services/federation/transaction-receiver.ts';
 
 export interface ApiDependencies {
   serverName: string;
@@ -36,6 +38,10 @@ export interface ApiDependencies {
   extraWellKnownClientContent: Record<string, unknown>;
   maxJsonBodySize: number;
   serverKeys: ServerKeys;
+  remoteServerKeys: RemoteServerKeys;
+  transactionReceiver: TransactionReceiver;
+  /** federation_domain_whitelist: when set, the only servers whose requests are accepted. */
+  federationDomainWhitelist: readonly string[] | undefined;
   metrics: Registry;
   rateLimits: RateLimits;
   enableRegistration: boolean;

@@ -13,14 +13,19 @@ import type { RateLimitBucket } from './rate-limits.ts';
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'DELETE';
 
-/** 'user': a valid access token is required; 'none': the endpoint is public. */
-export type EndpointAuth = 'none' | 'user';
+/**
+ * 'user': a valid access token is required; 'server': a request signed by another server
+ * (server-server-api "Request Authentication", see federation-auth.ts); 'none': the endpoint is public.
+ */
+export type EndpointAuth = 'none' | 'user' | 'server';
 
 export interface EndpointRequest<Body, Auth extends EndpointAuth = EndpointAuth, Query = RawQuery> {
   params: Record<string, string>;
   query: Query;
   body: Body;
   requester: Auth extends 'user' ? Requester : undefined;
+  /** The server name of the server that signed the request. */
+  origin: Auth extends 'server' ? string : undefined;
   koa: ParameterizedContext;
 }
 

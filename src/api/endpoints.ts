@@ -49,7 +49,10 @@ import * as roomEventByTimestamp from './client/room-event-by-timestamp.ts';
 import * as roomState from './client/room-state.ts';
 import * as rooms from './client/rooms.ts';
 import type { Endpoint } from './endpoint.ts';
+import * as federationQuery from './federation/query.ts';
+import * as federationTransactions from './federation/transactions.ts';
 import * as federationVersion from './federation/version.ts';
+import * as keyQuery from './keys/key-query.ts';
 import * as serverKeys from './keys/server-keys.ts';
 import * as metrics from './metrics.ts';
 import * as wellKnown from './well-known.ts';
@@ -107,7 +110,10 @@ const modules: Array<Record<string, Endpoint<any, any, any>>> = [
   { getRegistrationNonce, registerWithSharedSecret },
   registrationTokens,
   serverKeys,
+  keyQuery,
   federationVersion,
+  federationQuery,
+  federationTransactions,
   metrics,
 ];
 

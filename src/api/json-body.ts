@@ -8,6 +8,11 @@ import type { z } from 'zod';
 import { MatrixError } from '../core/errors.ts';
 
 export async function readJsonBody<Body>(ctx: ParameterizedContext, limit: number, schema: z.ZodType<Body>): Promise<Body> {
+  return validateJsonBody((await readJsonObject(ctx, limit)) ?? {}, schema);
+}
+
+/** The body as a JSON object, or undefined when the request has none (signed requests sign what was sent). */
+export async function readJsonObject(ctx: ParameterizedContext, limit: number): Promise<Record<string, unknown> | undefined> {
   let text: string;
   try {
     text = await getRawBody(ctx.req, { length: ctx.get('content-length') || undefined, limit, encoding: 'utf8' });
@@ -17,15 +22,20 @@ export async function readJsonBody<Body>(ctx: ParameterizedContext, limit: numbe
     }
     throw error;
   }
+  if (text.trim() === '') return undefined;
   let value: unknown;
   try {
-    value = text.trim() === '' ? {} : JSON.parse(text);
+    value = JSON.parse(text);
   } catch {
     throw new MatrixError('M_NOT_JSON', 'Request body is not valid JSON');
   }
   if (value === null || typeof value !== 'object' || Array.isArray(value)) {
     throw new MatrixError('M_BAD_JSON', 'Request body must be a JSON object');
   }
+  return value as Record<string, unknown>;
+}
+
+export function validateJsonBody<Body>(value: Record<string, unknown>, schema: z.ZodType<Body>): Body {
   const result = schema.safeParse(value);
   if (!result.success) {
     const [issue] = result.error.issues;

@@ -58,6 +58,7 @@ export function parseConfig(data: unknown, options: { source: string; baseDir: s
     media_store_path: at(parsed.media_store_path),
     tls_certificate_path: parsed.tls_certificate_path && at(parsed.tls_certificate_path),
     tls_private_key_path: parsed.tls_private_key_path && at(parsed.tls_private_key_path),
+    federation_custom_ca_list: parsed.federation_custom_ca_list.map(at),
     database: parsed.database.engine === 'sqlite' ? { ...parsed.database, path: at(parsed.database.path) } : parsed.database,
     ip_range_blacklist: parsed.ip_range_blacklist ?? defaultIpRangeBlacklist,
     config_path: options.source,

@@ -18,9 +18,11 @@ import { ProfileRepository } from './repositories/profiles.ts';
 import { KeyBackupRepository } from './repositories/key-backup.ts';
 import { PushRuleRepository } from './repositories/push-rules.ts';
 import { PusherRepository } from './repositories/pushers.ts';
+import { FederationOutboxRepository } from './repositories/federation-outbox.ts';
 import { PresenceRepository } from './repositories/presence.ts';
 import { ReceiptRepository } from './repositories/receipts.ts';
 import { RegistrationTokenRepository } from './repositories/registration-tokens.ts';
+import { RemoteServerKeyRepository } from './repositories/remote-server-keys.ts';
 import { RoomAliasRepository } from './repositories/room-aliases.ts';
 import { RoomEventRepository } from './repositories/room-events.ts';
 import { StateGroupRepository } from './repositories/state-groups.ts';
@@ -51,8 +53,10 @@ export class Repositories {
   readonly receipts: ReceiptRepository;
   readonly eventPushActions: EventPushActionRepository;
   readonly presence: PresenceRepository;
+  readonly federationOutbox: FederationOutboxRepository;
   readonly pushers: PusherRepository;
   readonly registrationTokens: RegistrationTokenRepository;
+  readonly remoteServerKeys: RemoteServerKeyRepository;
 
   constructor(db: Database) {
     this.localSigningKeys = new LocalSigningKeyRepository(db);
@@ -76,8 +80,10 @@ export class Repositories {
     this.receipts = new ReceiptRepository(db);
     this.eventPushActions = new EventPushActionRepository(db);
     this.presence = new PresenceRepository(db);
+    this.federationOutbox = new FederationOutboxRepository(db);
     this.pushers = new PusherRepository(db);
     this.registrationTokens = new RegistrationTokenRepository(db);
+    this.remoteServerKeys = new RemoteServerKeyRepository(db);
   }
 }
 

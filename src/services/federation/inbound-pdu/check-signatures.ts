@@ -22,7 +22,8 @@ export async function checkSignatures(event: RoomEvent, rules: RoomVersionRules,
     if (!isJsonObject(bySever)) return `no signature of ${server}`;
     let valid = false;
     for (const keyId of Object.keys(bySever).filter((id) => id.startsWith('ed25519:'))) {
-      const key = await keys.verifyKey(server, keyId, { validAt: rules.enforceKeyValidity ? event.originServerTs : undefined });
+      // Before room v5 a key counts whenever it was valid (validAt 0).
+      const key = await keys.verifyKey(server, keyId, { validAt: rules.enforceKeyValidity ? event.originServerTs : 0 });
       if (key !== undefined && verifyEventSignature(event.pdu, rules, server, keyId, key)) {
         valid = true;
         break;

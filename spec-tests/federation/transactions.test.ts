@@ -1,0 +1,141 @@
+/**
+ * server-server-api "Transactions" between real servers: b.test sends a.test a signed transaction with
+ * a remote user's join and message (built and signed with b.test's key, as b.test would), and a.test's
+ * clients see them; a.test sends its own events in a room with a remote member to b.test, through a
+ * persisted outbox that survives b.test being down.
+ */
+import { expect } from 'chai';
+import type { JsonObject } from '../../src/core/canonical-json.ts';
+import { buildEvent } from '../../src/core/events/build-event.ts';
+import type { EventId, RoomId, UserId } from '../../src/core/ids/identifiers.ts';
+import { getRoomVersion } from '../../src/core/room-versions/known-versions.ts';
+import { registerUser, type TestUser } from '../harness/accounts.ts';
+import { startTestHomeserver, type TestHomeserver } from '../harness/homeserver.ts';
+import { clientApi, rawRequest, type RawResponse } from '../harness/requests.ts';
+import { TestFederationRequester, xMatrixAuthorization } from '../harness/server-requests.ts';
+
+describe('server-server-api "Transactions": PUT /send/{txnId} in both directions', function () {
+  const requesterOfA = new TestFederationRequester();
+  const requesterOfB = new TestFederationRequester();
+  let a: TestHomeserver;
+  let b: TestHomeserver;
+  const api = clientApi(() => a);
+  let alice: TestUser;
+  let txn = 0;
+
+  before(async function () {
+    a = await startTestHomeserver({ serverName: 'a.test', federationRequester: requesterOfA, config: { enable_registration: true, trusted_key_servers: [] } });
+    b = await startTestHomeserver({ serverName: 'b.test', federationRequester: requesterOfB, config: { trusted_key_servers: [] } });
+    requesterOfA.origin = { serverName: 'a.test', key: a.homeserver.serverKeys.signingKey };
+    requesterOfB.origin = { serverName: 'b.test', key: b.homeserver.serverKeys.signingKey };
+    requesterOfA.directory.set('b.test', b.baseUrl);
+    requesterOfB.directory.set('a.test', a.baseUrl);
+    alice = await registerUser(a, 'alice');
+  });
+  after(async function () {
+    await a.stop();
+    await b.stop();
+  });
+
+  /** PUT /send/{txnId} to a.test, signed by b.test. */
+  const sendTransaction = (body: JsonObject, txnId = `t${++txn}`): Promise<RawResponse> => {
+    const path = `/_matrix/federation/v1/send/${txnId}`;
+    const authorization = xMatrixAuthorization({ method: 'PUT', uri: path, origin: 'b.test', destination: 'a.test', content: body }, b.homeserver.serverKeys.signingKey);
+    return rawRequest(a.baseUrl, path, { method: 'PUT', body, headers: { authorization } });
+  };
+  const transaction = (pdus: JsonObject[]) => ({ origin: 'b.test', origin_server_ts: Date.now(), pdus });
+
+  /** An event of @bob:b.test in a.test's room, on the room's current extremities, signed by b.test. */
+  const bobEvent = async (roomId: string, draft: { type: string; stateKey?: string; content: JsonObject }) => {
+    const state = await api(alice, 'GET', `/rooms/${encodeURIComponent(roomId)}/state`);
+    const byKey = new Map<string, { event_id: string; depth?: number }>(state.json.map((e: { type: string; state_key: string; event_id: string }) => [`${e.type}|${e.state_key}`, e]));
+    const extremities = await a.homeserver.storage.roomEvents.forwardExtremities(roomId);
+    const prevs = await a.homeserver.storage.roomEvents.events(extremities);
+    // rooms/v12 "Auth events selection": the join rules only for a join.
+    const keys = ['m.room.power_levels|', ...(draft.type === 'm.room.member' ? ['m.room.join_rules|'] : []), 'm.room.member|@bob:b.test'];
+    const auth = keys.flatMap((key) => byKey.get(key)?.event_id ?? []);
+    return buildEvent(
+      {
+        rules: getRoomVersion('12'),
+        roomId: roomId as RoomId,
+        type: draft.type,
+        stateKey: draft.stateKey,
+        sender: '@bob:b.test' as UserId,
+        content: draft.content,
+        prevEvents: extremities as EventId[],
+        authEvents: auth as EventId[],
+        depth: Math.max(...[...prevs.values()].map((e) => e.depth)) + 1,
+        originServerTs: Date.now(),
+      },
+      { serverName: 'b.test', key: b.homeserver.serverKeys.signingKey },
+    ).pdu;
+  };
+
+  it('accepts a remote join and message sent in a transaction; local clients see them in /sync', async function () {
+    const roomId = (await api(alice, 'POST', '/createRoom', { preset: 'public_chat' })).json.room_id;
+    const since = (await api(alice, 'GET', '/sync')).json.next_batch;
+    const join = await bobEvent(roomId, { type: 'm.room.member', stateKey: '@bob:b.test', content: { membership: 'join' } });
+    const joined = await sendTransaction(transaction([join]));
+    expect(joined.status, joined.text).to.equal(200);
+    const joinId = Object.keys(joined.json.pdus)[0]!;
+    expect(joined.json.pdus[joinId]).to.deep.equal({});
+    const message = await bobEvent(roomId, { type: 'm.room.message', content: { msgtype: 'm.text', body: 'hello from b.test' } });
+    const sent = await sendTransaction(transaction([message]));
+    expect(Object.values(sent.json.pdus)).to.deep.equal([{}]);
+    const sync = await api(alice, 'GET', `/sync?since=${since}`);
+    const bodies = sync.json.rooms.join[roomId].timeline.events.map((e: { sender: string; content: { body?: string; membership?: string } }) => `${e.sender} ${e.content.body ?? e.content.membership}`);
+    expect(bodies).to.deep.equal(['@bob:b.test join', '@bob:b.test hello from b.test']);
+  });
+
+  it('answers a retried transaction as before, and reports a PDU that failed its checks', async function () {
+    const roomId = (await api(alice, 'POST', '/createRoom', { preset: 'public_chat' })).json.room_id;
+    const intruderMessage = await bobEvent(roomId, { type: 'm.room.message', content: { msgtype: 'm.text', body: 'not a member' } });
+    const first = await sendTransaction(transaction([intruderMessage]), 'retried');
+    const [result] = Object.values(first.json.pdus) as Array<{ error?: string }>;
+    expect(result!.error).to.match(/^rejected/);
+    const again = await sendTransaction(transaction([intruderMessage]), 'retried');
+    expect(again.json).to.deep.equal(first.json);
+  });
+
+  it('refuses a transaction larger than 50 PDUs, one whose origin is not the signer, and one not signed', async function () {
+    const tooMany = await sendTransaction({ origin: 'b.test', origin_server_ts: Date.now(), pdus: Array.from({ length: 51 }, () => ({})) });
+    expect(tooMany.status).to.equal(400);
+    const otherOrigin = await sendTransaction({ origin: 'c.test', origin_server_ts: Date.now(), pdus: [] });
+    expect(otherOrigin.json.errcode).to.equal('M_FORBIDDEN');
+    const unsigned = await rawRequest(a.baseUrl, '/_matrix/federation/v1/send/unsigned', { method: 'PUT', body: transaction([]) });
+    expect(unsigned.status).to.equal(401);
+    expect(unsigned.json.errcode).to.equal('M_UNAUTHORIZED');
+  });
+
+  it('sends local events to the servers of a room\'s remote members, and catches up a server that was down', async function () {
+    const roomId = (await api(alice, 'POST', '/createRoom', { preset: 'public_chat' })).json.room_id;
+    const join = await bobEvent(roomId, { type: 'm.room.member', stateKey: '@bob:b.test', content: { membership: 'join' } });
+    expect((await sendTransaction(transaction([join]))).status).to.equal(200);
+    const sentTransactions = () => requesterOfA.requests.filter((r) => r.destination === 'b.test' && r.method === 'PUT' && r.path.startsWith('/_matrix/federation/v1/send/'));
+    const before = sentTransactions().length;
+    const event = await api(alice, 'PUT', `/rooms/${encodeURIComponent(roomId)}/send/m.room.message/out1`, { msgtype: 'm.text', body: 'to b.test' });
+    await waitFor(async () => sentTransactions().length > before && (await a.homeserver.storage.federationOutbox.destinations()).length === 0);
+    const carried = sentTransactions().slice(before).flatMap((r) => ((r.body as { pdus: Array<{ content: { body?: string } }> }).pdus ?? []).map((pdu) => pdu.content.body));
+    expect(carried).to.include('to b.test');
+    expect(event.status).to.equal(200);
+
+    // b.test goes away: the event waits in the outbox, and goes out once b.test is back.
+    requesterOfA.directory.delete('b.test');
+    await api(alice, 'PUT', `/rooms/${encodeURIComponent(roomId)}/send/m.room.message/out2`, { msgtype: 'm.text', body: 'while you were away' });
+    await waitFor(async () => (await a.homeserver.storage.federationOutbox.destinations()).includes('b.test'));
+    const failedBefore = sentTransactions().length;
+    await waitFor(async () => sentTransactions().length > failedBefore);
+    requesterOfA.directory.set('b.test', b.baseUrl);
+    await waitFor(async () => (await a.homeserver.storage.federationOutbox.destinations()).length === 0, 15_000);
+    const retried = sentTransactions().slice(failedBefore).flatMap((r) => ((r.body as { pdus: Array<{ content: { body?: string } }> }).pdus ?? []).map((pdu) => pdu.content.body));
+    expect(retried).to.include('while you were away');
+  });
+});
+
+async function waitFor(condition: () => Promise<boolean>, timeoutMs = 5_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+}

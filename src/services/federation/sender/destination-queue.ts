@@ -1,0 +1,115 @@
+/**
+ * One destination server's queue (server-server-api "Transactions"; DESIGN "Federation"): at most one
+ * transaction in flight, carrying up to 50 PDUs (oldest first, from the persisted outbox) and 100 EDUs
+ * (held in memory: they are ephemeral). A failed transaction is retried as it was (same transaction ID,
+ * so a destination that did receive it answers without processing it twice) after a backoff that
+ * doubles up to an hour, with jitter so a server coming back is not hit by every sender at once. A
+ * destination that was down catches up from its outbox, 50 events at a time.
+ */
+import type { JsonObject } from '../../../core/canonical-json.ts';
+import type { OutboxEntry } from '../../../storage/repositories/federation-outbox.ts';
+
+const maxPdus = 50;
+const maxEdus = 100;
+const firstRetryMs = 2_000;
+const maxRetryMs = 3_600_000;
+
+export interface TransactionTransport {
+  request<T>(request: { method: 'PUT'; destination: string; path: string; body: JsonObject; signed: true }): Promise<{ status: number; json: T }>;
+}
+
+/** What the queue needs from the rest of the server. */
+export interface QueueContext {
+  serverName: string;
+  transport: TransactionTransport;
+  clock: () => number;
+  nextEvents(destination: string, limit: number): Promise<OutboxEntry[]>;
+  pdusOf(entries: readonly OutboxEntry[]): Promise<JsonObject[]>;
+  delivered(destination: string, upTo: number): Promise<void>;
+  onError(destination: string, error: unknown): void;
+}
+
+interface Transaction {
+  txnId: string;
+  pdus: JsonObject[];
+  edus: JsonObject[];
+  /** The last outbox position it carries, if any. */
+  upTo: number | undefined;
+}
+
+let transactionCounter = 0;
+
+export class DestinationQueue {
+  private sending = false;
+  private retryTimer: NodeJS.Timeout | undefined;
+  private failures = 0;
+  private inFlight: Transaction | undefined;
+  private readonly edus: JsonObject[] = [];
+  private stopped = false;
+
+  constructor(
+    readonly destination: string,
+    private readonly context: QueueContext,
+  ) {}
+
+  /** Something was queued for the destination: send unless a transaction is in flight or waiting to be retried. */
+  wake(): void {
+    if (this.sending || this.retryTimer || this.stopped) return;
+    void this.run();
+  }
+
+  addEdu(edu: JsonObject): void {
+    // EDUs beyond what a long outage can usefully deliver are dropped, oldest first.
+    if (this.edus.length >= 10 * maxEdus) this.edus.shift();
+    this.edus.push(edu);
+    this.wake();
+  }
+
+  stop(): void {
+    this.stopped = true;
+    clearTimeout(this.retryTimer);
+    this.retryTimer = undefined;
+  }
+
+  get backingOff(): boolean {
+    return this.retryTimer !== undefined;
+  }
+
+  private async run(): Promise<void> {
+    this.sending = true;
+    try {
+      while (!this.stopped) {
+        const transaction = this.inFlight ?? (await this.nextTransaction());
+        if (!transaction) break;
+        this.inFlight = transaction;
+        await this.context.transport.request({
+          method: 'PUT',
+          destination: this.destination,
+          path: `/_matrix/federation/v1/send/${encodeURIComponent(transaction.txnId)}`,
+          body: { origin: this.context.serverName, origin_server_ts: this.context.clock(), pdus: transaction.pdus, edus: transaction.edus },
+          signed: true,
+        });
+        this.inFlight = undefined;
+        this.failures = 0;
+        if (transaction.upTo !== undefined) await this.context.delivered(this.destination, transaction.upTo);
+      }
+    } catch (error) {
+      this.context.onError(this.destination, error);
+      this.failures++;
+      const backoff = Math.min(maxRetryMs, firstRetryMs * 2 ** (this.failures - 1));
+      this.retryTimer = setTimeout(() => {
+        this.retryTimer = undefined;
+        this.wake();
+      }, backoff * (0.5 + Math.random() / 2));
+    } finally {
+      this.sending = false;
+    }
+  }
+
+  private async nextTransaction(): Promise<Transaction | undefined> {
+    const entries = await this.context.nextEvents(this.destination, maxPdus);
+    const edus = this.edus.splice(0, maxEdus);
+    if (entries.length === 0 && edus.length === 0) return undefined;
+    return { txnId: `${this.context.clock()}-${++transactionCounter}`, pdus: await this.context.pdusOf(entries), edus, upTo: entries.at(-1)?.streamPosition };
+  }
+}
