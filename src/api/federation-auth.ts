@@ -8,40 +8,8 @@
 import type { ParameterizedContext } from 'koa';
 import type { JsonObject } from '../core/canonical-json.ts';
 import { MatrixError } from '../core/errors.ts';
+import { parseXMatrixHeader, requestSigningJson, type XMatrixCredentials } from '../core/federation/x-matrix.ts';
 import type { ApiDependencies } from './dependencies.ts';
-
-export interface XMatrixCredentials {
-  origin: string;
-  /** Absent in requests of servers older than spec v1.3. */
-  destination?: string;
-  key: string;
-  sig: string;
-}
-
-// RFC 9110 §11.4 credentials: the scheme, spaces, then name=value pairs separated by commas with
-// optional spaces and tabs. A quoted value may hold backslash escapes; an unquoted one is read up to
-// the next comma or whitespace, which also admits the colons older servers leave unquoted.
-const scheme = /^x-matrix +/i;
-const parameter = /^([!#$%&'*+\-.^_`|~0-9A-Za-z]+)=(?:"((?:[^"\\]|\\.)*)"|([^\s,"]+))[ \t]*(?:,[ \t]*|$)/;
-
-/** The X-Matrix credentials of one Authorization header value, or undefined when it is not one. */
-export function parseXMatrixCredentials(header: string): XMatrixCredentials | undefined {
-  const start = scheme.exec(header);
-  if (!start) return undefined;
-  let rest = header.slice(start[0].length);
-  const params = new Map<string, string>();
-  while (rest !== '') {
-    const match = parameter.exec(rest);
-    if (!match) return undefined;
-    const name = match[1]!.toLowerCase();
-    if (params.has(name)) return undefined;
-    params.set(name, match[2] !== undefined ? match[2].replace(/\\(.)/g, '$1') : match[3]!);
-    rest = rest.slice(match[0].length);
-  }
-  const [origin, destination, key, sig] = ['origin', 'destination', 'key', 'sig'].map((name) => params.get(name));
-  if (!origin || !key || !sig) return undefined;
-  return { origin, ...(destination === undefined ? {} : { destination }), key, sig };
-}
 
 /** Every Authorization header of the request (Node keeps only the first in `headers`). */
 export function authorizationHeaders(ctx: ParameterizedContext): string[] {
@@ -53,16 +21,10 @@ export function authorizationHeaders(ctx: ParameterizedContext): string[] {
   return values;
 }
 
-/** The JSON object a request's signature covers (server-server-api "Request Authentication", step 1). */
-export function requestSigningJson(request: { method: string; uri: string; origin: string; destination: string; content?: JsonObject }): JsonObject {
-  const { method, uri, origin, destination, content } = request;
-  return { method, uri, origin, destination, ...(content === undefined ? {} : { content }) };
-}
-
 /** The origin server of a signed request; throws 401 M_UNAUTHORIZED or 403 M_FORBIDDEN. */
 export async function authenticateServerRequest(ctx: ParameterizedContext, deps: ApiDependencies, content: JsonObject | undefined): Promise<string> {
   const credentials = authorizationHeaders(ctx)
-    .map(parseXMatrixCredentials)
+    .map(parseXMatrixHeader)
     .filter((c): c is XMatrixCredentials => c !== undefined);
   if (credentials.length === 0) throw new MatrixError('M_UNAUTHORIZED', 'Missing or malformed X-Matrix Authorization header');
   let forbidden = false;

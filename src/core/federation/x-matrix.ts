@@ -27,7 +27,7 @@ export function signRequest(request: SignedRequest, key: SigningKey): string {
   for (const name of [request.origin, request.destination]) {
     if (!isServerName(name)) throw new Error(`Cannot sign a request for the invalid server name ${JSON.stringify(name)}`);
   }
-  const sig = encodeBase64(signDetached(canonicalJsonBytes(signedJson(request)), key));
+  const sig = encodeBase64(signDetached(canonicalJsonBytes(requestSigningJson(request)), key));
   // "For compatibility with older servers, the sender should only include one space after X-Matrix, only use
   // lower-case names, avoid backslashes and avoid whitespace around the commas". Server names and unpadded
   // base64 hold no quote or backslash, so quoting them needs no escapes.
@@ -42,10 +42,10 @@ export function verifyRequestSignature(request: SignedRequest, sig: string, publ
   const signature = tryDecodeBase64(sig);
   const publicKey = tryDecodeBase64(publicKeyBase64);
   if (!signature || !publicKey) return false;
-  return verifyDetached(signature, canonicalJsonBytes(signedJson(request)), publicKey);
+  return verifyDetached(signature, canonicalJsonBytes(requestSigningJson(request)), publicKey);
 }
 
-function signedJson(request: SignedRequest): JsonObject {
+export function requestSigningJson(request: SignedRequest): JsonObject {
   const { method, uri, origin, destination, content } = request;
   // The Python example adds `content` only when there is a body; `undefined` would be omitted anyway.
   return content === undefined ? { method, uri, origin, destination } : { method, uri, origin, destination, content };

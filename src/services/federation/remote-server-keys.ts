@@ -15,6 +15,7 @@
  * notary answers are fetched) and full (direct, then notaries). A full fetch may wait for direct ones,
  * never the other way round, so no lookup can end up waiting for itself.
  */
+import type { FederationRequest } from '../../federation-client/federation-client.ts';
 import { LRUCache } from 'lru-cache';
 import { isJsonObject, type JsonObject } from '../../core/canonical-json.ts';
 import { checkKeyResponse, type VerifiedKeyResponse } from '../../core/crypto/key-response.ts';
@@ -25,14 +26,7 @@ import type { ServerKeys } from '../signing-keys/server-keys.ts';
 
 /** The part of the federation client this service needs (FederationClient fits it). */
 export interface KeyRequester {
-  request<T>(request: {
-    method: 'GET' | 'PUT' | 'POST' | 'DELETE';
-    destination: string;
-    path: string;
-    body?: JsonObject;
-    signed?: boolean;
-    timeoutMs?: number;
-  }): Promise<{ status: number; json: T }>;
+  request<T>(request: FederationRequest): Promise<{ status: number; json: T }>;
 }
 
 /** config trusted_key_servers: a notary, with its keys pinned or (without verify_keys) fetched from it. */
