@@ -26,9 +26,11 @@ export const joinRoom = defineEndpoint({
   auth: 'user',
   rateLimit: 'joins',
   body: joinBody,
-  handle: async ({ params, body, requester }, deps) => {
+  handle: async ({ params, query, body, requester }, deps) => {
     const roomId = await resolveRoomIdOrAlias(deps, params.roomIdOrAlias!);
-    await deps.membership.join(requester, roomId, body.reason);
+    // "via" (v1.12), and the older "server_name": the servers to join a remote room through.
+    const servers = [query.via, query.server_name].flat().filter((server): server is string => typeof server === 'string');
+    await deps.membership.join(requester, roomId, body.reason, servers);
     return { room_id: roomId };
   },
 });

@@ -43,3 +43,12 @@ export function requiredSigners(event: RoomEvent, rules: RoomVersionRules): Set<
   }
   return signers;
 }
+
+/**
+ * `pdu` with `signingName`'s signature added beside those it carries, its hashes untouched (a server
+ * co-signing another's event, as the invitee's server does in server-server-api "Inviting to a room").
+ */
+export function addEventSignature(pdu: JsonObject, rules: RoomVersionRules, signingName: string, key: SigningKey): JsonObject & { signatures: Signatures } {
+  const { signatures } = signJson(redactEvent(pdu, rules), signingName, key);
+  return { ...pdu, signatures };
+}

@@ -5,7 +5,8 @@
  */
 import type { JsonObject } from '../../core/canonical-json.ts';
 import { MatrixError } from '../../core/errors.ts';
-import { parseUserId, type RoomId, type UserId } from '../../core/ids/identifiers.ts';
+import { parseUserId, serverNameOf, type RoomId, type UserId } from '../../core/ids/identifiers.ts';
+import type { RemoteJoiner } from '../federation/joins/remote-join.ts';
 import type { Storage } from '../../storage/storage.ts';
 import type { Requester } from '../accounts/accounts.ts';
 import type { RoomStates } from './room-states.ts';
@@ -16,16 +17,27 @@ export class Membership {
     private readonly storage: Storage,
     private readonly timeline: Timeline,
     private readonly roomStates: RoomStates,
+    private readonly remoteJoiner?: RemoteJoiner,
   ) {}
 
-  async join(requester: Requester, roomId: RoomId, reason?: string): Promise<AppendedEvent> {
-    await this.requireKnownRoom(roomId);
+  /**
+   * Joins the room; a room this server is not in is joined over federation through `servers`
+   * (server-server-api "Joining Rooms"), plus the server named in the room ID where it names one.
+   */
+  async join(requester: Requester, roomId: RoomId, reason?: string, servers: readonly string[] = []): Promise<void> {
+    if (!(await this.storage.roomEvents.room(roomId))) {
+      const via = [...servers, ...(serverNameOf(roomId) ? [serverNameOf(roomId)!] : [])];
+      if (!this.remoteJoiner || via.length === 0) throw new MatrixError('M_NOT_FOUND', 'No known room with that ID');
+      const content = { ...(await this.profileContent(requester.userId)), ...(reason ? { reason } : {}) };
+      await this.remoteJoiner.join(requester.userId, roomId, via, content);
+      await this.storage.roomEvents.unforget(requester.userId, roomId);
+      return;
+    }
     const current = await this.roomStates.membership(roomId, requester.userId);
     if (current === 'ban') throw new MatrixError('M_FORBIDDEN', 'You are banned from this room');
     const content = { ...(await this.profileContent(requester.userId)), membership: 'join', ...(reason ? { reason } : {}) };
-    const joined = await this.change(requester.userId as UserId, roomId, requester.userId as UserId, content);
+    await this.change(requester.userId as UserId, roomId, requester.userId as UserId, content);
     await this.storage.roomEvents.unforget(requester.userId, roomId);
-    return joined;
   }
 
   async invite(requester: Requester, roomId: RoomId, target: string, reason?: string, isDirect = false): Promise<AppendedEvent> {

@@ -15,7 +15,7 @@
  * Lock order: the room's mutex, then (inside the persister) the database transaction.
  */
 import { LRUCache } from 'lru-cache';
-import { checkEventAuth, type AuthState } from '../../core/auth/check-event-auth.ts';
+import { checkEventAuth, type AuthState, type AuthVerdict } from '../../core/auth/check-event-auth.ts';
 import { authEventKeys, authStateKeys } from '../../core/auth/auth-events.ts';
 import { resolveState } from '../../core/state-resolution/resolve-state.ts';
 import type { JsonObject } from '../../core/canonical-json.ts';
@@ -164,6 +164,27 @@ export class Timeline {
   /** Under the room's lock: builds and authorises the event on the room's tip and hands it over. */
   private async build(rules: Readonly<RoomVersionRules>, draft: EventDraft): Promise<{ committed: Promise<Committed> }> {
     const tip = await this.tip(draft.roomId);
+    const { event, verdict } = await this.buildOnTip(rules, tip, draft);
+    if (!verdict.allowed) throw new MatrixError('M_FORBIDDEN', verdict.reason);
+    return this.handOver(event, tip, { transaction: draft.transaction && { key: draft.transaction, recordedTs: this.clock() } });
+  }
+
+  /**
+   * An event template on the room's tip, for another server to sign and send back (server-server-api
+   * "Joining Rooms", make_join and the like): the event this server would build, without hashes,
+   * signatures or event ID, and whether the room's current state allows it.
+   */
+  async eventTemplate(draft: Omit<EventDraft, 'transaction' | 'redacts'>): Promise<{ template: JsonObject; verdict: AuthVerdict }> {
+    const rules = await this.eventStore.roomRules(draft.roomId);
+    return this.roomLocks.run(draft.roomId, async () => {
+      const { event, verdict } = await this.buildOnTip(rules, await this.tip(draft.roomId), draft);
+      const { hashes: _hashes, signatures: _signatures, event_id: _eventId, ...template } = event.pdu;
+      return { template, verdict };
+    });
+  }
+
+  /** The event `draft` describes, built on `tip` (prev events, auth events, depth, signature), and the auth verdict on it. */
+  private async buildOnTip(rules: Readonly<RoomVersionRules>, tip: RoomTip, draft: Omit<EventDraft, 'transaction'>): Promise<{ event: RoomEvent; verdict: AuthVerdict }> {
     const subject = { type: draft.type, sender: draft.sender, stateKey: draft.stateKey, content: draft.content };
     const authState = await this.stateEvents(tip.state, authStateKeys(subject, rules));
     const authEvents = authEventKeys(subject, rules).flatMap((key) => authState.get(key) ?? []);
@@ -184,9 +205,7 @@ export class Timeline {
       },
       this.signing,
     );
-    const verdict = checkEventAuth(event, authState as AuthState, rules);
-    if (!verdict.allowed) throw new MatrixError('M_FORBIDDEN', verdict.reason);
-    return this.handOver(event, tip, { transaction: draft.transaction && { key: draft.transaction, recordedTs: this.clock() } });
+    return { event, verdict: checkEventAuth(event, authState as AuthState, rules) };
   }
 
   /**

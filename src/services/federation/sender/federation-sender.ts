@@ -7,6 +7,7 @@
  * (a restart, a destination that was down) are resumed.
  */
 import type { JsonObject } from '../../../core/canonical-json.ts';
+import type { RoomEvent } from '../../../core/events/pdu.ts';
 import { serverNameOf, type EventId, type UserId } from '../../../core/ids/identifiers.ts';
 import type { OutboxEntry } from '../../../storage/repositories/federation-outbox.ts';
 import type { Repositories, Storage } from '../../../storage/storage.ts';
@@ -50,6 +51,17 @@ export class FederationSender {
     if (entries.length > 0) await tx.federationOutbox.add(entries);
     return afterCommits;
   };
+
+  /**
+   * Sends another server's event to the other servers of the room (after a send_join, the resident
+   * server passes the new member's join on): an outbox row for each, after the event's own commit.
+   */
+  async relay(event: RoomEvent, streamPosition: number, stateAfter: StateMap, except: string): Promise<void> {
+    const destinations = [...(await this.remoteServers(this.storage, stateAfter))].filter((server) => server !== except);
+    if (destinations.length === 0) return;
+    await this.storage.federationOutbox.add(destinations.map((destination) => ({ destination, streamPosition, eventId: event.eventId })));
+    for (const destination of destinations) this.queue(destination).wake();
+  }
 
   /** Resumes the destinations with events waiting. */
   async start(): Promise<void> {
