@@ -15,17 +15,25 @@ export interface ServerEventMap {
    */
   deviceLists: [{ userId: string; position: number; userIds: string[] }];
   /** Send-to-device messages were queued for these users, at this position of the to_device stream. */
-  toDevice: [{ userIds: string[]; position: number }];
+  toDevice: [{ userIds: string[]; position: number; /** Messages for users of other servers, which federation sends (server-server-api "Send-to-device messaging"). */ remote?: RemoteToDevice }];
   /** A room event was committed to the timeline at this position of the events stream. */
   roomEvent: [{ roomId: string; eventId: string; position: number; userIds: string[]; /** Set when the event changes this user's membership. */ membershipOf?: string }];
   /** A room's typing list changed, at this position of the (in-memory) typing stream. */
-  typing: [{ roomId: string; position: number; userIds: string[] }];
+  typing: [{ roomId: string; position: number; userIds: string[]; /** The user whose typing changed, and to what. */ userId: string; typing: boolean }];
   /** A receipt of `userId` was stored, at this position of the receipts stream; `userIds` are those it concerns. */
   receipt: [{ roomId: string; userId: string; position: number; userIds: string[] }];
   /** Push actions were recorded for the room event at this position (in commit order, before its roomEvent). */
   pushActions: [{ roomId: string; position: number; actions: Array<{ userId: string; threadId: string | null; notify: boolean; highlight: boolean }> }];
   /** A user's presence changed, at this position of the presence stream; `userIds` share a room with them. */
   presence: [{ userId: string; position: number; userIds: string[] }];
+}
+
+/** One send-to-device request's messages for users of other servers (user → device ID or "*" → content). */
+export interface RemoteToDevice {
+  sender: string;
+  type: string;
+  messageId: string;
+  messages: Record<string, Record<string, Record<string, unknown>>>;
 }
 
 export class ServerEvents extends EventEmitter<ServerEventMap> {}

@@ -8,6 +8,7 @@
  * sweep timer applies the idle and offline timeouts; it is the only timer here.
  */
 import { MatrixError } from '../../core/errors.ts';
+import { serverNameOf, type UserId } from '../../core/ids/identifiers.ts';
 import type { PresenceRecord, PresenceState } from '../../storage/repositories/presence.ts';
 import type { Storage } from '../../storage/storage.ts';
 import type { Requester } from '../accounts/accounts.ts';
@@ -30,6 +31,8 @@ export interface PresenceEvent {
 
 export interface PresenceOptions {
   enabled: boolean;
+  /** This server's name: only its users' timeouts apply here (others' are their own server's to apply). */
+  serverName?: string;
   /** Online users with no activity for this long become unavailable (Synapse: 5 minutes). */
   idleTimeoutMs?: number;
   /** Users with no sync and no activity for this long go offline (Synapse: 30 seconds). */
@@ -65,7 +68,9 @@ export class Presence {
   /** Loads the users a previous run left online, so their timeouts apply, and starts the sweep. */
   async start(): Promise<void> {
     if (!this.enabled) return;
-    for (const record of await this.storage.presence.notOffline()) this.records.set(record.userId, record);
+    for (const record of await this.storage.presence.notOffline()) {
+      if (this.options.serverName === undefined || serverNameOf(record.userId as UserId) === this.options.serverName) this.records.set(record.userId, record);
+    }
     this.sweepTimer = setInterval(() => void this.sweep().catch(() => {}), this.options.sweepIntervalMs ?? 5_000);
     this.sweepTimer.unref();
   }
@@ -135,6 +140,22 @@ export class Presence {
       return;
     }
     await this.change(userId, { ...record, state: 'online', lastActiveTs: now, currentlyActive: true });
+  }
+
+  /**
+   * A user of another server's presence (federation `m.presence` EDU; the caller checked it came from
+   * the user's server), announced to `sharingWith`, the local users sharing a room with them. It stays
+   * out of the in-memory records: the user's own server applies the timeouts and tells us.
+   */
+  async receiveRemote(userId: string, content: PresenceContent, sharingWith: readonly string[]): Promise<void> {
+    if (!this.enabled) return;
+    const { presence: state, last_active_ago: ago = 0, currently_active: currentlyActive = false, status_msg: statusMsg = null } = content;
+    const position = await this.storage.transaction(async (tx) => {
+      const streamPosition = await tx.streamCounters.nextPosition('presence');
+      await tx.presence.upsert({ userId, state, statusMsg, lastActiveTs: this.clock() - ago, lastUserSyncTs: 0, currentlyActive, streamPosition });
+      return streamPosition;
+    });
+    this.events.emit('presence', { userId, position, userIds: [...sharingWith] });
   }
 
   /**

@@ -42,16 +42,23 @@ export class Receipts {
       const root = await this.eventStore.localEvent(threadId);
       if (!root || root.event.roomId !== roomId) throw new MatrixError('M_INVALID_PARAM', 'thread_id is not an event of this room');
     }
-    const thread = threadId ?? '';
-    const existing = await this.storage.receipts.get(roomId, receiptType, requester.userId, thread);
+    await this.store(roomId, receiptType, requester.userId, threadId ?? '', eventId, this.clock());
+  }
+
+  /**
+   * Stores and announces a receipt (`threadId` '' when unthreaded); the caller checked the user may
+   * (sendReceipt above, or a federation `m.receipt` EDU from the user's server).
+   */
+  async store(roomId: RoomId, receiptType: ReceiptType, userId: string, threadId: string, eventId: string, ts: number): Promise<void> {
+    const existing = await this.storage.receipts.get(roomId, receiptType, userId, threadId);
     if (existing?.eventId === eventId) return;
     const position = await this.storage.transaction(async (tx) => {
       const streamPosition = await tx.streamCounters.nextPosition('receipts');
-      await tx.receipts.upsert({ roomId, receiptType, userId: requester.userId, threadId: thread, eventId, ts: this.clock(), streamPosition });
+      await tx.receipts.upsert({ roomId, receiptType, userId, threadId, eventId, ts, streamPosition });
       return streamPosition;
     });
-    const concerned = receiptType === 'm.read.private' ? [requester.userId] : [...(await this.roomStates.joinedMembers(roomId))];
-    this.events.emit('receipt', { roomId, userId: requester.userId, position, userIds: concerned });
+    const concerned = receiptType === 'm.read.private' ? [userId] : [...(await this.roomStates.joinedMembers(roomId))];
+    this.events.emit('receipt', { roomId, userId, position, userIds: concerned });
   }
 
   /** POST /read_markers: the fully-read marker and, optionally, receipts at the same time. */

@@ -32,12 +32,20 @@ export class Typing {
   async setTyping(requester: Requester, roomId: RoomId, userId: string, typing: boolean, timeoutMs = 30_000): Promise<void> {
     if (userId !== requester.userId) throw new MatrixError('M_FORBIDDEN', 'You may only set your own typing state');
     if ((await this.roomStates.membership(roomId, userId)) !== 'join') throw new MatrixError('M_FORBIDDEN', 'You are not in this room');
+    await this.update(roomId, userId, typing, Math.min(Math.max(timeoutMs, 0), maxTypingMs));
+  }
+
+  /**
+   * Sets the user's typing state for `timeoutMs`; the caller checked the user may (the client API
+   * above, or a federation `m.typing` EDU from the user's server).
+   */
+  async update(roomId: string, userId: string, typing: boolean, timeoutMs: number): Promise<void> {
     const room = this.rooms.get(roomId) ?? { users: new Map(), position: 0 };
     this.rooms.set(roomId, room);
     const existing = room.users.get(userId);
     if (existing) clearTimeout(existing);
     if (typing) {
-      const timer = setTimeout(() => void this.expire(roomId, userId), Math.min(Math.max(timeoutMs, 0), maxTypingMs));
+      const timer = setTimeout(() => void this.expire(roomId, userId), timeoutMs);
       timer.unref();
       room.users.set(userId, timer);
       // Renewing an unchanged list is not news.
@@ -46,7 +54,7 @@ export class Typing {
       if (!existing) return;
       room.users.delete(userId);
     }
-    await this.changed(roomId, room);
+    await this.changed(roomId, room, userId, typing);
   }
 
   /** The current stream position: what a /sync may read up to. */
@@ -73,12 +81,12 @@ export class Typing {
   private async expire(roomId: string, userId: string): Promise<void> {
     const room = this.rooms.get(roomId);
     if (!room?.users.delete(userId)) return;
-    await this.changed(roomId, room);
+    await this.changed(roomId, room, userId, false);
   }
 
-  private async changed(roomId: string, room: RoomTyping): Promise<void> {
+  private async changed(roomId: string, room: RoomTyping, userId: string, typing: boolean): Promise<void> {
     room.position = ++this.position;
     const members = await this.roomStates.joinedMembers(roomId as RoomId);
-    this.events.emit('typing', { roomId, position: room.position, userIds: [...members] });
+    this.events.emit('typing', { roomId, position: room.position, userIds: [...members], userId, typing });
   }
 }
