@@ -21,6 +21,7 @@ import * as eventPushActions from './0016-event-push-actions.ts';
 import * as presence from './0017-presence.ts';
 import * as remoteServerKeys from './0018-remote-server-keys.ts';
 import * as federationOutbox from './0019-federation-outbox.ts';
+import * as openIdTokens from './0020-openid-tokens.ts';
 
 export interface Migration {
   name: string;
@@ -47,4 +48,5 @@ export const migrations: Migration[] = [
   { name: '0017-presence', ...presence },
   { name: '0018-remote-server-keys', ...remoteServerKeys },
   { name: '0019-federation-outbox', ...federationOutbox },
+  { name: '0020-openid-tokens', ...openIdTokens },
 ];

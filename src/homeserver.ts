@@ -37,9 +37,17 @@ import { ServerKeys } from './services/signing-keys/server-keys.ts';
 import type { DnsResolver } from './federation-client/dns-resolver.ts';
 import { FederationClient } from './federation-client/federation-client.ts';
 import { PduReceiver } from './services/federation/inbound-pdu/pdu-receiver.ts';
+import { RemoteJoiner } from './services/federation/joins/remote-join.ts';
+import { ResidentJoins } from './services/federation/joins/resident-joins.ts';
 import { RemoteServerKeys, type KeyRequester } from './services/federation/remote-server-keys.ts';
 import { FederationSender } from './services/federation/sender/federation-sender.ts';
+import { federateEdus } from './services/federation/edus/federate-edus.ts';
 import { TransactionReceiver } from './services/federation/transaction-receiver.ts';
+import { DirectoryForServers } from './services/federation/directory-for-servers.ts';
+import { RoomReadsForServers } from './services/federation/room-reads-for-servers.ts';
+import { ServerRoomAccess } from './services/federation/server-room-access.ts';
+import { UserKeysForServers } from './services/federation/user-keys-for-servers.ts';
+import { OpenIdTokens } from './services/accounts/openid-tokens.ts';
 import { loadOrCreateSigningKey } from './services/signing-keys/signing-key-file.ts';
 import { Storage } from './storage/storage.ts';
 import { ClientEvents } from './services/rooms/client-events.ts';
@@ -157,8 +165,11 @@ export class Homeserver {
         logger.warn({ destination, err: error }, 'federation transaction failed; it will be retried'),
       );
       const timeline = new Timeline(storage, eventStore, roomStates, recentEvents, events, { serverName: config.server_name, key: signingKey }, clock, [pushActions.persistHook, federationSender.persistHook]);
-      const transactionReceiver = new TransactionReceiver(new PduReceiver(storage, eventStore, roomStates, timeline, remoteServerKeys));
-      const membership = new Membership(storage, timeline, roomStates);
+      const pduReceiver = new PduReceiver(storage, eventStore, roomStates, timeline, remoteServerKeys);
+      const transactionReceiver = new TransactionReceiver(pduReceiver);
+      const residentJoins = new ResidentJoins(config.server_name, eventStore, roomStates, timeline, pduReceiver, federationSender);
+      const remoteJoiner = new RemoteJoiner(storage, timeline, federationRequester, remoteServerKeys, { serverName: config.server_name, key: signingKey }, clock);
+      const membership = new Membership(storage, timeline, roomStates, remoteJoiner);
       const permissions = new RoomPermissions(eventStore, roomStates);
       const historyVisibility = new HistoryVisibility(roomStates);
       const clientEvents = new ClientEvents(storage, eventStore, roomStates, clock);
@@ -168,8 +179,13 @@ export class Homeserver {
       const typing = new Typing(roomStates, events);
       const receipts = new Receipts(storage, eventStore, roomStates, accountData, events, clock);
       const roomSync = new RoomSync(storage, eventStore, roomStates, recentEvents, historyVisibility, typing, receipts, clientEvents, ignoredUsers, new UnreadCounts(storage, events));
-      const presence = new Presence(storage, events, clock, { enabled: config.presence.enabled });
+      const presence = new Presence(storage, events, clock, { enabled: config.presence.enabled, serverName: config.server_name });
       await presence.start();
+      const toDevice = new ToDevice(clientTransactions, events, config.server_name);
+      const eduFederation = federateEdus(
+        { serverName: config.server_name, events, clock, sendEdu: (to, edu) => federationSender.sendEdu(to, edu), onEdu: (type, handler) => transactionReceiver.onEdu(type, handler) },
+        { storage, roomStates, typing, receipts, presence, toDevice },
+      );
       await federationSender.start();
       const notifier = new SyncNotifier(startPositions, events);
       const metrics = new Registry();
@@ -183,6 +199,14 @@ export class Homeserver {
         serverKeys,
         remoteServerKeys,
         transactionReceiver,
+        roomReadsForServers: new RoomReadsForServers(storage, eventStore, roomStates, new ServerRoomAccess(eventStore, roomStates), config.server_name, clock),
+        directoryForServers: new DirectoryForServers(storage, roomStates, new RoomDirectory(storage, roomStates, permissions), {
+          serverName: config.server_name,
+          allowPublicRoomsOverFederation: config.allow_public_rooms_over_federation,
+        }),
+        userKeysForServers: new UserKeysForServers(storage, deviceKeys, crossSigning, config.server_name),
+        openIdTokens: new OpenIdTokens(storage, config.server_name, clock),
+        residentJoins,
         federationDomainWhitelist: config.federation_domain_whitelist,
         metrics,
         rateLimits: new RateLimits(config),
@@ -203,7 +227,7 @@ export class Homeserver {
         deviceKeys,
         crossSigning,
         keyBackup: new KeyBackup(storage),
-        toDevice: new ToDevice(clientTransactions, events, config.server_name),
+        toDevice,
         sync: new Sync(storage, notifier, pushRules, deviceKeys, roomSync, presence),
         roomCreation: new RoomCreation(storage, timeline, membership, config.server_name, config.default_room_version),
         membership,
@@ -232,7 +256,7 @@ export class Homeserver {
         });
       }
       const closeClient = { stop: () => void federationClient?.close() };
-      return new Homeserver(config, storage, serverKeys, started, running, logger, [presence, federationSender, closeClient]);
+      return new Homeserver(config, storage, serverKeys, started, running, logger, [presence, eduFederation, federationSender, closeClient]);
     } catch (error) {
       await Promise.all(started.map((l) => l.close(0)));
       await storage.close();

@@ -29,7 +29,12 @@ import type { RoomCreation } from '../services/rooms/room-creation.ts';
 import type { RoomDirectory } from '../services/rooms/room-directory.ts';
 import type { RoomReads } from '../services/rooms/room-reads.ts';
 import type { RoomSending } from '../services/rooms/room-sending.ts';
+import type { ResidentJoins } from '../services/federation/joins/resident-joins.ts';
 import type { TransactionReceiver } from '../services/federation/transaction-receiver.ts';
+import type { RoomReadsForServers } from '../services/federation/room-reads-for-servers.ts';
+import type { DirectoryForServers } from '../services/federation/directory-for-servers.ts';
+import type { UserKeysForServers } from '../services/federation/user-keys-for-servers.ts';
+import type { OpenIdTokens } from '../services/accounts/openid-tokens.ts';
 
 export interface ApiDependencies {
   serverName: string;
@@ -40,6 +45,11 @@ export interface ApiDependencies {
   serverKeys: ServerKeys;
   remoteServerKeys: RemoteServerKeys;
   transactionReceiver: TransactionReceiver;
+  roomReadsForServers: RoomReadsForServers;
+  directoryForServers: DirectoryForServers;
+  userKeysForServers: UserKeysForServers;
+  openIdTokens: OpenIdTokens;
+  residentJoins: ResidentJoins;
   /** federation_domain_whitelist: when set, the only servers whose requests are accepted. */
   federationDomainWhitelist: readonly string[] | undefined;
   metrics: Registry;

@@ -23,6 +23,7 @@ import * as tags from './client/tags.ts';
 import * as toDevice from './client/to-device.ts';
 import * as versions from './client/versions.ts';
 import * as voip from './client/voip.ts';
+import * as openId from './client/openid.ts';
 import * as users from './client/users.ts';
 import * as whoami from './client/whoami.ts';
 import * as typingEndpoint from './client/typing.ts';
@@ -49,8 +50,16 @@ import * as roomEventByTimestamp from './client/room-event-by-timestamp.ts';
 import * as roomState from './client/room-state.ts';
 import * as rooms from './client/rooms.ts';
 import type { Endpoint } from './endpoint.ts';
+import * as federationBackfill from './federation/backfill.ts';
+import * as federationEventAuth from './federation/event-auth.ts';
+import * as federationEvents from './federation/events.ts';
+import * as federationOpenId from './federation/openid.ts';
+import * as federationPublicRooms from './federation/public-rooms.ts';
 import * as federationQuery from './federation/query.ts';
+import * as federationJoins from './federation/joins.ts';
 import * as federationTransactions from './federation/transactions.ts';
+import * as federationUserDevices from './federation/user-devices.ts';
+import * as federationUserKeys from './federation/user-keys.ts';
 import * as federationVersion from './federation/version.ts';
 import * as keyQuery from './keys/key-query.ts';
 import * as serverKeys from './keys/server-keys.ts';
@@ -114,6 +123,15 @@ const modules: Array<Record<string, Endpoint<any, any, any>>> = [
   federationVersion,
   federationQuery,
   federationTransactions,
+  federationEvents,
+  federationEventAuth,
+  federationBackfill,
+  federationUserDevices,
+  federationUserKeys,
+  federationPublicRooms,
+  federationOpenId,
+  openId,
+  federationJoins,
   metrics,
 ];
 

@@ -14,6 +14,7 @@ import { RoomMembershipRepository } from './repositories/room-memberships.ts';
 import { EventPushActionRepository } from './repositories/event-push-actions.ts';
 import { FilterRepository } from './repositories/filters.ts';
 import { LocalSigningKeyRepository } from './repositories/local-signing-keys.ts';
+import { OpenIdTokenRepository } from './repositories/openid-tokens.ts';
 import { ProfileRepository } from './repositories/profiles.ts';
 import { KeyBackupRepository } from './repositories/key-backup.ts';
 import { PushRuleRepository } from './repositories/push-rules.ts';
@@ -57,6 +58,7 @@ export class Repositories {
   readonly pushers: PusherRepository;
   readonly registrationTokens: RegistrationTokenRepository;
   readonly remoteServerKeys: RemoteServerKeyRepository;
+  readonly openIdTokens: OpenIdTokenRepository;
 
   constructor(db: Database) {
     this.localSigningKeys = new LocalSigningKeyRepository(db);
@@ -84,6 +86,7 @@ export class Repositories {
     this.pushers = new PusherRepository(db);
     this.registrationTokens = new RegistrationTokenRepository(db);
     this.remoteServerKeys = new RemoteServerKeyRepository(db);
+    this.openIdTokens = new OpenIdTokenRepository(db);
   }
 }
 

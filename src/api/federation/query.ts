@@ -15,3 +15,13 @@ export const queryProfile = defineEndpoint({
     return Object.hasOwn(profile, query.field) ? { [query.field]: profile[query.field] } : {};
   },
 });
+
+/** GET /query/directory: the room a local alias names and the servers likely to hold it. */
+export const queryRoomDirectory = defineEndpoint({
+  method: 'GET',
+  path: '/_matrix/federation/v1/query/directory',
+  resources: ['federation'],
+  auth: 'server',
+  query: z.object({ room_alias: z.string() }),
+  handle: ({ query }, deps) => deps.directoryForServers.resolveAlias(query.room_alias),
+});
