@@ -22,6 +22,7 @@ import * as presence from './0017-presence.ts';
 import * as remoteServerKeys from './0018-remote-server-keys.ts';
 import * as federationOutbox from './0019-federation-outbox.ts';
 import * as openIdTokens from './0020-openid-tokens.ts';
+import * as remoteInvites from './0021-remote-invites.ts';
 
 export interface Migration {
   name: string;
@@ -49,4 +50,5 @@ export const migrations: Migration[] = [
   { name: '0018-remote-server-keys', ...remoteServerKeys },
   { name: '0019-federation-outbox', ...federationOutbox },
   { name: '0020-openid-tokens', ...openIdTokens },
+  { name: '0021-remote-invites', ...remoteInvites },
 ];

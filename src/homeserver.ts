@@ -37,6 +37,8 @@ import { ServerKeys } from './services/signing-keys/server-keys.ts';
 import type { DnsResolver } from './federation-client/dns-resolver.ts';
 import { FederationClient } from './federation-client/federation-client.ts';
 import { PduReceiver } from './services/federation/inbound-pdu/pdu-receiver.ts';
+import { OutgoingInvites } from './services/federation/invites/outgoing-invites.ts';
+import { RemoteInvites } from './services/federation/invites/remote-invites.ts';
 import { RemoteJoiner } from './services/federation/joins/remote-join.ts';
 import { ResidentJoins } from './services/federation/joins/resident-joins.ts';
 import { RemoteServerKeys, type KeyRequester } from './services/federation/remote-server-keys.ts';
@@ -169,7 +171,9 @@ export class Homeserver {
       const transactionReceiver = new TransactionReceiver(pduReceiver);
       const residentJoins = new ResidentJoins(config.server_name, eventStore, roomStates, timeline, pduReceiver, federationSender);
       const remoteJoiner = new RemoteJoiner(storage, timeline, federationRequester, remoteServerKeys, { serverName: config.server_name, key: signingKey }, clock);
-      const membership = new Membership(storage, timeline, roomStates, remoteJoiner);
+      const remoteInvites = new RemoteInvites(storage, events, remoteServerKeys, { serverName: config.server_name, key: signingKey });
+      const outgoingInvites = new OutgoingInvites(federationRequester, eventStore, roomStates, remoteServerKeys);
+      const membership = new Membership(storage, timeline, roomStates, { serverName: config.server_name, joiner: remoteJoiner, invites: remoteInvites, outgoingInvites });
       const permissions = new RoomPermissions(eventStore, roomStates);
       const historyVisibility = new HistoryVisibility(roomStates);
       const clientEvents = new ClientEvents(storage, eventStore, roomStates, clock);
@@ -178,7 +182,7 @@ export class Homeserver {
       const accountData = new AccountData(storage, events);
       const typing = new Typing(roomStates, events);
       const receipts = new Receipts(storage, eventStore, roomStates, accountData, events, clock);
-      const roomSync = new RoomSync(storage, eventStore, roomStates, recentEvents, historyVisibility, typing, receipts, clientEvents, ignoredUsers, new UnreadCounts(storage, events));
+      const roomSync = new RoomSync(storage, eventStore, roomStates, recentEvents, historyVisibility, typing, receipts, clientEvents, ignoredUsers, new UnreadCounts(storage, events), remoteInvites);
       const presence = new Presence(storage, events, clock, { enabled: config.presence.enabled, serverName: config.server_name });
       await presence.start();
       const toDevice = new ToDevice(clientTransactions, events, config.server_name);
@@ -207,6 +211,7 @@ export class Homeserver {
         userKeysForServers: new UserKeysForServers(storage, deviceKeys, crossSigning, config.server_name),
         openIdTokens: new OpenIdTokens(storage, config.server_name, clock),
         residentJoins,
+        remoteInvites,
         federationDomainWhitelist: config.federation_domain_whitelist,
         metrics,
         rateLimits: new RateLimits(config),

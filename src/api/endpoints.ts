@@ -56,6 +56,7 @@ import * as federationEvents from './federation/events.ts';
 import * as federationOpenId from './federation/openid.ts';
 import * as federationPublicRooms from './federation/public-rooms.ts';
 import * as federationQuery from './federation/query.ts';
+import * as federationInvites from './federation/invites.ts';
 import * as federationJoins from './federation/joins.ts';
 import * as federationTransactions from './federation/transactions.ts';
 import * as federationUserDevices from './federation/user-devices.ts';
@@ -132,6 +133,7 @@ const modules: Array<Record<string, Endpoint<any, any, any>>> = [
   federationOpenId,
   openId,
   federationJoins,
+  federationInvites,
   metrics,
 ];
 

@@ -20,6 +20,7 @@ import { KeyBackupRepository } from './repositories/key-backup.ts';
 import { PushRuleRepository } from './repositories/push-rules.ts';
 import { PusherRepository } from './repositories/pushers.ts';
 import { FederationOutboxRepository } from './repositories/federation-outbox.ts';
+import { RemoteInviteRepository } from './repositories/remote-invites.ts';
 import { PresenceRepository } from './repositories/presence.ts';
 import { ReceiptRepository } from './repositories/receipts.ts';
 import { RegistrationTokenRepository } from './repositories/registration-tokens.ts';
@@ -55,6 +56,7 @@ export class Repositories {
   readonly eventPushActions: EventPushActionRepository;
   readonly presence: PresenceRepository;
   readonly federationOutbox: FederationOutboxRepository;
+  readonly remoteInvites: RemoteInviteRepository;
   readonly pushers: PusherRepository;
   readonly registrationTokens: RegistrationTokenRepository;
   readonly remoteServerKeys: RemoteServerKeyRepository;
@@ -83,6 +85,7 @@ export class Repositories {
     this.eventPushActions = new EventPushActionRepository(db);
     this.presence = new PresenceRepository(db);
     this.federationOutbox = new FederationOutboxRepository(db);
+    this.remoteInvites = new RemoteInviteRepository(db);
     this.pushers = new PusherRepository(db);
     this.registrationTokens = new RegistrationTokenRepository(db);
     this.remoteServerKeys = new RemoteServerKeyRepository(db);

@@ -6,18 +6,21 @@
 import type { JsonObject } from '../../core/canonical-json.ts';
 import { MatrixError } from '../../core/errors.ts';
 import { parseUserId, serverNameOf, type RoomId, type UserId } from '../../core/ids/identifiers.ts';
+import type { OutgoingInvites } from '../federation/invites/outgoing-invites.ts';
+import type { RemoteInvites } from '../federation/invites/remote-invites.ts';
 import type { RemoteJoiner } from '../federation/joins/remote-join.ts';
 import type { Storage } from '../../storage/storage.ts';
 import type { Requester } from '../accounts/accounts.ts';
 import type { RoomStates } from './room-states.ts';
-import type { AppendedEvent, Timeline } from './timeline.ts';
+import type { AppendedEvent, EventDraft, Timeline } from './timeline.ts';
 
 export class Membership {
   constructor(
     private readonly storage: Storage,
     private readonly timeline: Timeline,
     private readonly roomStates: RoomStates,
-    private readonly remoteJoiner?: RemoteJoiner,
+    /** Membership in rooms on other servers and of their users; without it, local rooms and users only. */
+    private readonly federation?: { serverName: string; joiner: RemoteJoiner; invites: RemoteInvites; outgoingInvites: OutgoingInvites },
   ) {}
 
   /**
@@ -26,10 +29,12 @@ export class Membership {
    */
   async join(requester: Requester, roomId: RoomId, reason?: string, servers: readonly string[] = []): Promise<void> {
     if (!(await this.storage.roomEvents.room(roomId))) {
-      const via = [...servers, ...(serverNameOf(roomId) ? [serverNameOf(roomId)!] : [])];
-      if (!this.remoteJoiner || via.length === 0) throw new MatrixError('M_NOT_FOUND', 'No known room with that ID');
+      const invitedThrough = this.federation ? await this.federation.invites.serversFor(requester.userId, roomId) : [];
+      const via = [...servers, ...invitedThrough, ...(serverNameOf(roomId) ? [serverNameOf(roomId)!] : [])];
+      if (!this.federation || via.length === 0) throw new MatrixError('M_NOT_FOUND', 'No known room with that ID');
       const content = { ...(await this.profileContent(requester.userId)), ...(reason ? { reason } : {}) };
-      await this.remoteJoiner.join(requester.userId, roomId, via, content);
+      await this.federation.joiner.join(requester.userId, roomId, via, content);
+      await this.federation.invites.joined(requester.userId, roomId);
       await this.storage.roomEvents.unforget(requester.userId, roomId);
       return;
     }
@@ -47,7 +52,9 @@ export class Membership {
     if (current === 'join') throw new MatrixError('M_FORBIDDEN', `${targetId} is already in the room`);
     if (current === 'ban') throw new MatrixError('M_FORBIDDEN', `${targetId} is banned from the room`);
     const content = { ...(await this.profileContent(targetId)), membership: 'invite', ...(isDirect ? { is_direct: true } : {}), ...(reason ? { reason } : {}) };
-    return this.change(requester.userId as UserId, roomId, targetId, content);
+    // server-server-api "Inviting to a room": another server's user is invited with that server's signature.
+    const remote = this.federation && serverNameOf(targetId) !== this.federation.serverName ? this.federation.outgoingInvites : undefined;
+    return this.change(requester.userId as UserId, roomId, targetId, content, remote && ((event) => remote.cosign(event)));
   }
 
   async leave(requester: Requester, roomId: RoomId, reason?: string): Promise<AppendedEvent | undefined> {
@@ -121,8 +128,8 @@ export class Membership {
     return content;
   }
 
-  private change(sender: UserId, roomId: RoomId, target: UserId, content: JsonObject): Promise<AppendedEvent> {
-    return this.timeline.append({ roomId, type: 'm.room.member', stateKey: target, sender, content });
+  private change(sender: UserId, roomId: RoomId, target: UserId, content: JsonObject, cosign?: EventDraft['cosign']): Promise<AppendedEvent> {
+    return this.timeline.append({ roomId, type: 'm.room.member', stateKey: target, sender, content, cosign });
   }
 
   private async requireKnownRoom(roomId: RoomId): Promise<void> {

@@ -46,6 +46,12 @@ export interface EventDraft {
   redacts?: EventId;
   /** The client transaction it is sent under, recorded with it (see PersistRequest.transaction). */
   transaction?: TransactionKey;
+  /**
+   * For an event another server must sign too (an invite of its user, server-server-api "Inviting to
+   * a room"): gets those signatures once the event is built and allowed, under the room's lock (so
+   * nothing is built on the event before it is complete), and returns the event carrying them.
+   */
+  cosign?: (event: RoomEvent) => Promise<RoomEvent>;
 }
 
 /** The end of a room's timeline as its next event sees it, committed or not. */
@@ -164,8 +170,10 @@ export class Timeline {
   /** Under the room's lock: builds and authorises the event on the room's tip and hands it over. */
   private async build(rules: Readonly<RoomVersionRules>, draft: EventDraft): Promise<{ committed: Promise<Committed> }> {
     const tip = await this.tip(draft.roomId);
-    const { event, verdict } = await this.buildOnTip(rules, tip, draft);
-    if (!verdict.allowed) throw new MatrixError('M_FORBIDDEN', verdict.reason);
+    const built = await this.buildOnTip(rules, tip, draft);
+    if (!built.verdict.allowed) throw new MatrixError('M_FORBIDDEN', built.verdict.reason);
+    const event = draft.cosign ? await draft.cosign(built.event) : built.event;
+    if (event.eventId !== built.event.eventId) throw new Error('a co-signed event must keep its event ID');
     return this.handOver(event, tip, { transaction: draft.transaction && { key: draft.transaction, recordedTs: this.clock() } });
   }
 
@@ -174,7 +182,7 @@ export class Timeline {
    * "Joining Rooms", make_join and the like): the event this server would build, without hashes,
    * signatures or event ID, and whether the room's current state allows it.
    */
-  async eventTemplate(draft: Omit<EventDraft, 'transaction' | 'redacts'>): Promise<{ template: JsonObject; verdict: AuthVerdict }> {
+  async eventTemplate(draft: Omit<EventDraft, 'transaction' | 'redacts' | 'cosign'>): Promise<{ template: JsonObject; verdict: AuthVerdict }> {
     const rules = await this.eventStore.roomRules(draft.roomId);
     return this.roomLocks.run(draft.roomId, async () => {
       const { event, verdict } = await this.buildOnTip(rules, await this.tip(draft.roomId), draft);
@@ -184,7 +192,7 @@ export class Timeline {
   }
 
   /** The event `draft` describes, built on `tip` (prev events, auth events, depth, signature), and the auth verdict on it. */
-  private async buildOnTip(rules: Readonly<RoomVersionRules>, tip: RoomTip, draft: Omit<EventDraft, 'transaction'>): Promise<{ event: RoomEvent; verdict: AuthVerdict }> {
+  private async buildOnTip(rules: Readonly<RoomVersionRules>, tip: RoomTip, draft: Omit<EventDraft, 'transaction' | 'cosign'>): Promise<{ event: RoomEvent; verdict: AuthVerdict }> {
     const subject = { type: draft.type, sender: draft.sender, stateKey: draft.stateKey, content: draft.content };
     const authState = await this.stateEvents(tip.state, authStateKeys(subject, rules));
     const authEvents = authEventKeys(subject, rules).flatMap((key) => authState.get(key) ?? []);

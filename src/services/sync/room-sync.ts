@@ -7,7 +7,7 @@
  * Stream ranges are half open: (since, upTo] on the events stream.
  */
 import type { JsonObject } from '../../core/canonical-json.ts';
-import { toStrippedStateEvent } from '../../core/events/client-event.ts';
+import { strippedStateFromJson, toStrippedStateEvent } from '../../core/events/client-event.ts';
 import { stateKeyOf, type RoomEvent, type StateKey } from '../../core/events/pdu.ts';
 import type { EventId, RoomId } from '../../core/ids/identifiers.ts';
 import { applyEventFilter, type EventFilter } from '../../core/filters/event-filter.ts';
@@ -18,6 +18,7 @@ import type { ClientEvents } from '../rooms/client-events.ts';
 import type { EventStore, LocalEvent } from '../rooms/event-store.ts';
 import type { HistoryVisibility } from '../rooms/history-visibility.ts';
 import type { IgnoredUsers } from '../rooms/ignored-users.ts';
+import type { RemoteInvites } from '../federation/invites/remote-invites.ts';
 import type { RecentEvents } from '../rooms/recent-events.ts';
 import type { Membership, RoomStates, StateMap } from '../rooms/room-states.ts';
 import type { RoomUnreadCounts, UnreadCounts } from './unread-counts.ts';
@@ -99,6 +100,8 @@ export class RoomSync {
     private readonly clientEvents: ClientEvents,
     private readonly ignoredUsers: IgnoredUsers,
     private readonly unreadCounts: UnreadCounts,
+    /** Invites to rooms this server is not in (server-server-api "Inviting to a room"). */
+    private readonly remoteInvites?: RemoteInvites,
   ) {}
 
   async rooms(request: RoomSyncRequest): Promise<RoomsSync> {
@@ -153,6 +156,7 @@ export class RoomSync {
         result.leave[roomId] = { ...room, account_data: { events: applyEventFilter(filter?.account_data, accountData) } };
       }
     }
+    await this.addRemoteInvites(request, memberships, result);
     // Receipts are ephemeral data of the room, so a new one brings the room, with its new counts.
     const counts = await this.unreadCounts.counts(userId, Object.keys(result.join), request.upTo, filter?.timeline?.unread_thread_notifications === true);
     for (const [roomId, room] of Object.entries(result.join)) Object.assign(room, counts.get(roomId));
@@ -227,6 +231,18 @@ export class RoomSync {
     const { state } = await this.roomStates.currentState(roomId);
     const events = await this.roomStates.events(state, strippedStateTypes.map((type) => stateKeyOf(type, '')) as StateKey[]);
     return [...[...events.values()].map((event) => toStrippedStateEvent(event)), ...(await this.clientEvents.format(requester, [memberEvent], { omitRoomId: true }))];
+  }
+
+  /** Invites to rooms this server is not in, once each (their position is on the events stream). */
+  private async addRemoteInvites(request: RoomSyncRequest, memberships: ReadonlyMap<string, Membership>, result: RoomsSync): Promise<void> {
+    for (const invite of (await this.remoteInvites?.forUser(request.userId)) ?? []) {
+      if (invite.membership !== 'invite' || memberships.has(invite.roomId) || !roomWanted(request.filter, invite.roomId)) continue;
+      if (invite.streamPosition > request.upTo || (request.since !== undefined && invite.streamPosition <= request.since)) continue;
+      const event = this.remoteInvites!.inviteEvent(invite);
+      const own = await this.clientEvents.format({ userId: request.userId, deviceId: request.deviceId }, [event], { omitRoomId: true });
+      const stripped = invite.inviteState.flatMap((json) => strippedStateFromJson(json) ?? []);
+      result.invite[invite.roomId] = { invite_state: { events: [...stripped, ...own] } };
+    }
   }
 
   /** sync "RoomSummary": heroes and member counts, for clients to name unnamed rooms. */
