@@ -168,8 +168,9 @@ export class Homeserver {
       );
       const timeline = new Timeline(storage, eventStore, roomStates, recentEvents, events, { serverName: config.server_name, key: signingKey }, clock, [pushActions.persistHook, federationSender.persistHook]);
       const pduReceiver = new PduReceiver(storage, eventStore, roomStates, timeline, remoteServerKeys);
-      const transactionReceiver = new TransactionReceiver(pduReceiver);
-      const residentJoins = new ResidentJoins(config.server_name, eventStore, roomStates, timeline, pduReceiver, federationSender);
+      const serverRoomAccess = new ServerRoomAccess(eventStore, roomStates);
+      const transactionReceiver = new TransactionReceiver(pduReceiver, (origin, roomId) => serverRoomAccess.checkAcl(origin, roomId).then(() => true, () => false));
+      const residentJoins = new ResidentJoins(config.server_name, eventStore, roomStates, timeline, pduReceiver, federationSender, serverRoomAccess);
       const remoteJoiner = new RemoteJoiner(storage, timeline, federationRequester, remoteServerKeys, { serverName: config.server_name, key: signingKey }, clock);
       const remoteInvites = new RemoteInvites(storage, events, remoteServerKeys, { serverName: config.server_name, key: signingKey });
       const outgoingInvites = new OutgoingInvites(federationRequester, eventStore, roomStates, remoteServerKeys);
@@ -203,7 +204,7 @@ export class Homeserver {
         serverKeys,
         remoteServerKeys,
         transactionReceiver,
-        roomReadsForServers: new RoomReadsForServers(storage, eventStore, roomStates, new ServerRoomAccess(eventStore, roomStates), config.server_name, clock),
+        roomReadsForServers: new RoomReadsForServers(storage, eventStore, roomStates, serverRoomAccess, config.server_name, clock),
         directoryForServers: new DirectoryForServers(storage, roomStates, new RoomDirectory(storage, roomStates, permissions), {
           serverName: config.server_name,
           allowPublicRoomsOverFederation: config.allow_public_rooms_over_federation,

@@ -97,6 +97,23 @@ describe('server-server-api "Transactions": PUT /send/{txnId} in both directions
     expect(again.json).to.deep.equal(first.json);
   });
 
+  it('"Server Access Control Lists": PDUs of a room whose ACL denies the origin are ignored, and so is its make_join', async function () {
+    const roomId = (await api(alice, 'POST', '/createRoom', { preset: 'public_chat' })).json.room_id;
+    const join = await bobEvent(roomId, { type: 'm.room.member', stateKey: '@bob:b.test', content: { membership: 'join' } });
+    expect(Object.values((await sendTransaction(transaction([join]))).json.pdus)).to.deep.equal([{}]);
+    expect((await api(alice, 'PUT', `/rooms/${encodeURIComponent(roomId)}/state/m.room.server_acl`, { allow: ['*'], deny: ['b.test'], allow_ip_literals: false })).status).to.equal(200);
+    const message = await bobEvent(roomId, { type: 'm.room.message', content: { msgtype: 'm.text', body: 'after the ACL' } });
+    const answer = await sendTransaction(transaction([message]));
+    expect(answer.status).to.equal(200);
+    const messages = await api(alice, 'GET', `/rooms/${encodeURIComponent(roomId)}/messages?dir=b&limit=10`);
+    expect(messages.json.chunk.map((e: { content: { body?: string } }) => e.content.body)).to.not.include('after the ACL');
+    const path = `/_matrix/federation/v1/make_join/${encodeURIComponent(roomId)}/${encodeURIComponent('@other:b.test')}?ver=12`;
+    const authorization = xMatrixAuthorization({ method: 'GET', uri: path, origin: 'b.test', destination: 'a.test' }, b.homeserver.serverKeys.signingKey);
+    const makeJoin = await rawRequest(a.baseUrl, path, { headers: { authorization } });
+    expect(makeJoin.status).to.equal(403);
+    expect(makeJoin.json.errcode).to.equal('M_FORBIDDEN');
+  });
+
   it('refuses a transaction larger than 50 PDUs, one whose origin is not the signer, and one not signed', async function () {
     const tooMany = await sendTransaction({ origin: 'b.test', origin_server_ts: Date.now(), pdus: Array.from({ length: 51 }, () => ({})) });
     expect(tooMany.status).to.equal(400);

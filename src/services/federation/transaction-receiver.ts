@@ -25,7 +25,14 @@ export class TransactionReceiver {
   private readonly answered = new LRUCache<string, Promise<TransactionResult>>({ max: 10_000, ttl: 3_600_000 });
   private readonly eduHandlers = new Map<string, EduHandler>();
 
-  constructor(private readonly pdus: PduReceiver) {}
+  /**
+   * `aclAllows`: whether the room's server ACL lets `origin` in (server-server-api "Server Access
+   * Control Lists": PDUs of a room whose ACL denies the origin are ignored).
+   */
+  constructor(
+    private readonly pdus: PduReceiver,
+    private readonly aclAllows: (origin: string, roomId: string) => Promise<boolean> = async () => true,
+  ) {}
 
   /** Handles the EDUs of `eduType` (m.typing, m.receipt, …); other types are ignored. */
   onEdu(eduType: string, handler: EduHandler): void {
@@ -52,8 +59,14 @@ export class TransactionReceiver {
     }
     const result: TransactionResult = { pdus: {} };
     await Promise.all(
-      [...byRoom.values()].map(async (pdus) => {
+      [...byRoom].map(async ([roomId, pdus]) => {
+        const denied = roomId !== '' && !(await this.aclAllows(origin, roomId));
         for (const pdu of pdus) {
+          if (denied) {
+            const eventId = isJsonObject(pdu) && typeof pdu.event_id === 'string' ? pdu.event_id : undefined;
+            if (eventId) result.pdus[eventId] = { error: 'denied by the room\'s server ACL' };
+            continue;
+          }
           const outcome = await this.pdus.receive(pdu);
           if (outcome.eventId === undefined) continue;
           result.pdus[outcome.eventId] = outcome.outcome === 'accepted' || outcome.outcome === 'known' ? {} : { error: `${outcome.outcome}: ${outcome.reason}` };

@@ -15,6 +15,7 @@ import type { RoomStates } from '../../rooms/room-states.ts';
 import type { Timeline } from '../../rooms/timeline.ts';
 import type { PduReceiver } from '../inbound-pdu/pdu-receiver.ts';
 import type { FederationSender } from '../sender/federation-sender.ts';
+import type { ServerRoomAccess } from '../server-room-access.ts';
 
 export interface SendJoinResponse {
   origin: string;
@@ -33,12 +34,14 @@ export class ResidentJoins {
     private readonly timeline: Timeline,
     private readonly receiver: PduReceiver,
     private readonly sender: FederationSender,
+    private readonly access: ServerRoomAccess,
   ) {}
 
   /** GET /make_join/{roomId}/{userId}?ver=…: the join template for a user of the origin server. */
   async makeJoin(origin: string, roomId: RoomId, userId: string, supportedVersions: readonly string[]): Promise<{ event: JsonObject; room_version: string }> {
     if (serverNameOf(userId as UserId) !== origin) throw new MatrixError('M_FORBIDDEN', 'A server may only ask to join its own users');
     const rules = await this.knownRoom(roomId);
+    await this.access.checkAcl(origin, roomId);
     // "If not provided, the room version is assumed to be either '1' or '2'."
     const versions = supportedVersions.length > 0 ? supportedVersions : ['1'];
     if (!versions.includes(rules.id)) throw new MatrixError('M_INCOMPATIBLE_ROOM_VERSION', `The room has version ${rules.id}`, { extra: { room_version: rules.id } });
@@ -50,6 +53,7 @@ export class ResidentJoins {
   /** PUT /v2/send_join/{roomId}/{eventId}: accepts the signed join and answers with the room's state before it. */
   async sendJoin(origin: string, roomId: RoomId, eventId: string, pdu: JsonObject): Promise<SendJoinResponse> {
     await this.knownRoom(roomId);
+    await this.access.checkAcl(origin, roomId);
     const content = isJsonObject(pdu.content) ? pdu.content : {};
     if (pdu.type !== 'm.room.member' || content.membership !== 'join' || pdu.state_key !== pdu.sender || typeof pdu.sender !== 'string') {
       throw new MatrixError('M_BAD_JSON', 'Not a join event of its sender');
