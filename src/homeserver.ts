@@ -40,6 +40,7 @@ import { PduReceiver } from './services/federation/inbound-pdu/pdu-receiver.ts';
 import { OutgoingInvites } from './services/federation/invites/outgoing-invites.ts';
 import { RemoteInvites } from './services/federation/invites/remote-invites.ts';
 import { RemoteJoiner } from './services/federation/joins/remote-join.ts';
+import { RemoteQueries } from './services/federation/remote-queries.ts';
 import { ResidentJoins } from './services/federation/joins/resident-joins.ts';
 import { RemoteServerKeys, type KeyRequester } from './services/federation/remote-server-keys.ts';
 import { FederationSender } from './services/federation/sender/federation-sender.ts';
@@ -172,6 +173,7 @@ export class Homeserver {
       const transactionReceiver = new TransactionReceiver(pduReceiver, (origin, roomId) => serverRoomAccess.checkAcl(origin, roomId).then(() => true, () => false));
       const residentJoins = new ResidentJoins(config.server_name, eventStore, roomStates, timeline, pduReceiver, federationSender, serverRoomAccess);
       const remoteJoiner = new RemoteJoiner(storage, timeline, federationRequester, remoteServerKeys, { serverName: config.server_name, key: signingKey }, clock);
+      const remoteQueries = new RemoteQueries(federationRequester);
       const remoteInvites = new RemoteInvites(storage, events, remoteServerKeys, { serverName: config.server_name, key: signingKey });
       const outgoingInvites = new OutgoingInvites(federationRequester, eventStore, roomStates, remoteServerKeys);
       const membership = new Membership(storage, timeline, roomStates, { serverName: config.server_name, joiner: remoteJoiner, invites: remoteInvites, outgoingInvites });
@@ -222,7 +224,7 @@ export class Homeserver {
         accounts,
         userInteractiveAuth: new UserInteractiveAuth(storage, accounts, clock, registrationTokens),
         sharedSecretRegistration: new SharedSecretRegistration(config.registration_shared_secret, accounts, clock),
-        profiles: new Profiles(storage, config.server_name, (userId) => membership.refreshProfile(userId)),
+        profiles: new Profiles(storage, config.server_name, (userId) => membership.refreshProfile(userId), remoteQueries),
         filters: new Filters(storage),
         turn: { uris: config.turn_uris, sharedSecret: config.turn_shared_secret, lifetimeMs: config.turn_user_lifetime },
         defaultRoomVersion: config.default_room_version,
@@ -239,7 +241,7 @@ export class Homeserver {
         membership,
         roomSending: new RoomSending(storage, config.server_name, timeline, roomStates, eventStore, permissions, clientTransactions),
         roomReads,
-        roomAliases: new RoomAliases(storage, roomStates, permissions, config.server_name),
+        roomAliases: new RoomAliases(storage, roomStates, permissions, config.server_name, remoteQueries),
         roomDirectory: new RoomDirectory(storage, roomStates, permissions),
         typing,
         presence,

@@ -27,9 +27,12 @@ export const joinRoom = defineEndpoint({
   rateLimit: 'joins',
   body: joinBody,
   handle: async ({ params, query, body, requester }, deps) => {
-    const roomId = await resolveRoomIdOrAlias(deps, params.roomIdOrAlias!);
-    // "via" (v1.12), and the older "server_name": the servers to join a remote room through.
+    // "via" (v1.12), and the older "server_name": the servers to join a remote room through; an alias
+    // brings the servers its directory named.
     const servers = [query.via, query.server_name].flat().filter((server): server is string => typeof server === 'string');
+    const alias = params.roomIdOrAlias!.startsWith('#') ? await deps.roomAliases.resolve(params.roomIdOrAlias!) : undefined;
+    if (alias) servers.push(...alias.servers);
+    const roomId = alias ? roomIdParam(alias.room_id) : await resolveRoomIdOrAlias(deps, params.roomIdOrAlias!);
     await deps.membership.join(requester, roomId, body.reason, servers);
     return { room_id: roomId };
   },

@@ -23,9 +23,12 @@ export class Profiles {
     private readonly serverName: string,
     /** Called after a user's displayname or avatar changed (to update their member events). */
     private readonly afterChange: (userId: string) => Promise<void> = async () => {},
+    /** Profiles of other servers' users, asked over federation. */
+    private readonly remote?: { profile(userId: string): Promise<Record<string, unknown>> },
   ) {}
 
   async profile(userId: string): Promise<Record<string, unknown>> {
+    if (this.remote && isUserId(userId) && serverNameOf(userId as UserId) !== this.serverName) return this.remote.profile(userId);
     await this.requireLocalUser(userId);
     return this.storage.profiles.get(userId);
   }

@@ -1,7 +1,7 @@
 /**
  * Room aliases (client-server-api "Room aliases", data/api/client-server/directory.yaml): local
  * aliases map to rooms; the user who created one, or a user allowed to set the room's canonical alias,
- * may delete it. Remote aliases are resolved over federation once that exists.
+ * may delete it. Other servers' aliases are resolved over federation.
  */
 import { MatrixError } from '../../core/errors.ts';
 import { parseRoomAlias, parseRoomId, serverNameOf, type RoomId } from '../../core/ids/identifiers.ts';
@@ -16,10 +16,13 @@ export class RoomAliases {
     private readonly roomStates: RoomStates,
     private readonly permissions: RoomPermissions,
     private readonly serverName: string,
+    /** Aliases of other servers, asked over federation. */
+    private readonly remote?: { alias(alias: string): Promise<{ room_id: string; servers: string[] }> },
   ) {}
 
   async resolve(alias: string): Promise<{ room_id: string; servers: string[] }> {
     const roomAlias = parseRoomAlias(alias);
+    if (this.remote && serverNameOf(roomAlias) !== this.serverName) return this.remote.alias(roomAlias);
     const record = serverNameOf(roomAlias) === this.serverName ? await this.storage.roomAliases.get(roomAlias) : undefined;
     if (!record) throw new MatrixError('M_NOT_FOUND', `Room alias ${roomAlias} not found`);
     return { room_id: record.roomId, servers: [this.serverName] };

@@ -1,0 +1,50 @@
+/**
+ * server-server-api "Querying for information" from the client's side: a client on a.test reads the
+ * profile of a user of b.test and joins a room by an alias of b.test, both asked of b.test over TLS.
+ */
+import { expect } from 'chai';
+import { registerUser, type TestUser } from '../harness/accounts.ts';
+import { startFederatedServers, type FederatedServers } from '../harness/federation.ts';
+import type { TestHomeserver } from '../harness/homeserver.ts';
+import { rawRequest } from '../harness/requests.ts';
+
+describe('client queries answered by another server (query/profile, query/directory) over TLS', function () {
+  let federation: FederatedServers;
+  let a: TestHomeserver;
+  let b: TestHomeserver;
+  let alice: TestUser;
+  let bob: TestUser;
+  const call = (server: TestHomeserver, user: TestUser, method: 'GET' | 'POST' | 'PUT', path: string, body?: object) =>
+    rawRequest(server.baseUrl, `/_matrix/client/v3${path}`, { method, body, accessToken: user.accessToken });
+
+  before(async function () {
+    federation = await startFederatedServers(['a.test', 'b.test']);
+    [a, b] = federation.servers as [TestHomeserver, TestHomeserver];
+    alice = await registerUser(a, 'alice');
+    bob = await registerUser(b, 'bob');
+  });
+  after(() => federation.stop());
+
+  it('GET /profile/{userId} of a user of b.test, asked on a.test; an unknown user is 404 M_NOT_FOUND', async function () {
+    expect((await call(b, bob, 'PUT', `/profile/${encodeURIComponent(bob.userId)}/displayname`, { displayname: 'Bob of B' })).status).to.equal(200);
+    const profile = await call(a, alice, 'GET', `/profile/${encodeURIComponent(bob.userId)}`);
+    expect(profile.status, profile.text).to.equal(200);
+    expect(profile.json.displayname).to.equal('Bob of B');
+    const unknown = await call(a, alice, 'GET', `/profile/${encodeURIComponent('@nobody:b.test')}`);
+    expect(unknown.status).to.equal(404);
+    expect(unknown.json.errcode).to.equal('M_NOT_FOUND');
+  });
+
+  it('GET /directory/room/{alias} of b.test and POST /join/{alias}: the alias\'s server answers, the join goes through it', async function () {
+    const roomId = (await call(b, bob, 'POST', '/createRoom', { preset: 'public_chat', room_alias_name: 'lounge' })).json.room_id as string;
+    const resolved = await call(a, alice, 'GET', `/directory/room/${encodeURIComponent('#lounge:b.test')}`);
+    expect(resolved.status, resolved.text).to.equal(200);
+    expect(resolved.json.room_id).to.equal(roomId);
+    expect(resolved.json.servers).to.include('b.test');
+    const joined = await call(a, alice, 'POST', `/join/${encodeURIComponent('#lounge:b.test')}`, {});
+    expect(joined.status, joined.text).to.equal(200);
+    expect(joined.json.room_id).to.equal(roomId);
+    const unknown = await call(a, alice, 'GET', `/directory/room/${encodeURIComponent('#nothing:b.test')}`);
+    expect(unknown.json.errcode).to.equal('M_NOT_FOUND');
+  });
+});

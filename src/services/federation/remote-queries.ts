@@ -1,0 +1,53 @@
+/**
+ * What clients ask about other servers' users and aliases, answered by those servers
+ * (server-server-api "Querying for information": query/profile and query/directory). Answers are
+ * checked for shape and mapped to client errors (never relayed blindly), and kept for a minute.
+ */
+import { LRUCache } from 'lru-cache';
+import { isJsonObject } from '../../core/canonical-json.ts';
+import { MatrixError } from '../../core/errors.ts';
+import { serverNameOf, type RoomAlias, type UserId } from '../../core/ids/identifiers.ts';
+import { isServerName } from '../../core/ids/server-name.ts';
+import type { FederationRequest } from '../../federation-client/federation-client.ts';
+
+export interface QueryRequester {
+  request<T>(request: FederationRequest): Promise<{ status: number; json: T }>;
+}
+
+export class RemoteQueries {
+  private readonly profiles = new LRUCache<string, Record<string, unknown>>({ max: 10_000, ttl: 60_000 });
+
+  constructor(private readonly requester: QueryRequester) {}
+
+  /** A remote user's profile (displayname, avatar_url and the other fields their server gives). */
+  async profile(userId: string): Promise<Record<string, unknown>> {
+    const cached = this.profiles.get(userId);
+    if (cached) return cached;
+    const server = serverNameOf(userId as UserId)!;
+    const json = await this.ask<Record<string, unknown>>(server, `/_matrix/federation/v1/query/profile?user_id=${encodeURIComponent(userId)}`, 'Profile not found');
+    const profile = Object.fromEntries(Object.entries(json).filter(([key, value]) => key.length <= 255 && (!['displayname', 'avatar_url'].includes(key) || typeof value === 'string')));
+    this.profiles.set(userId, profile);
+    return profile;
+  }
+
+  /** The room a remote alias names, and the servers to join it through. */
+  async alias(alias: string): Promise<{ room_id: string; servers: string[] }> {
+    const server = serverNameOf(alias as RoomAlias)!;
+    const json = await this.ask<{ room_id?: unknown; servers?: unknown }>(server, `/_matrix/federation/v1/query/directory?room_alias=${encodeURIComponent(alias)}`, `Room alias ${alias} not found`);
+    if (typeof json.room_id !== 'string') throw new MatrixError('M_NOT_FOUND', `Room alias ${alias} not found`);
+    const servers = Array.isArray(json.servers) ? json.servers.filter((name): name is string => typeof name === 'string' && isServerName(name)) : [];
+    return { room_id: json.room_id, servers: servers.length > 0 ? servers : [server] };
+  }
+
+  private async ask<T extends object>(server: string, path: string, notFound: string): Promise<T> {
+    let json: unknown;
+    try {
+      json = (await this.requester.request<unknown>({ method: 'GET', destination: server, path })).json;
+    } catch (error) {
+      if ((error as { status?: number }).status === 404) throw new MatrixError('M_NOT_FOUND', notFound);
+      throw new MatrixError('M_UNKNOWN', `${server} could not be asked`, { status: 502 });
+    }
+    if (!isJsonObject(json)) throw new MatrixError('M_UNKNOWN', `${server} answered with something else than an object`, { status: 502 });
+    return json as T;
+  }
+}
