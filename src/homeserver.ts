@@ -215,6 +215,7 @@ export class Homeserver {
         openIdTokens: new OpenIdTokens(storage, config.server_name, clock),
         residentJoins,
         remoteInvites,
+        remoteQueries,
         federationDomainWhitelist: config.federation_domain_whitelist,
         metrics,
         rateLimits: new RateLimits(config),

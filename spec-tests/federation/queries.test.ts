@@ -18,7 +18,7 @@ describe('client queries answered by another server (query/profile, query/direct
     rawRequest(server.baseUrl, `/_matrix/client/v3${path}`, { method, body, accessToken: user.accessToken });
 
   before(async function () {
-    federation = await startFederatedServers(['a.test', 'b.test']);
+    federation = await startFederatedServers(['a.test', 'b.test'], { config: { allow_public_rooms_over_federation: true } });
     [a, b] = federation.servers as [TestHomeserver, TestHomeserver];
     alice = await registerUser(a, 'alice');
     bob = await registerUser(b, 'bob');
@@ -46,5 +46,14 @@ describe('client queries answered by another server (query/profile, query/direct
     expect(joined.json.room_id).to.equal(roomId);
     const unknown = await call(a, alice, 'GET', `/directory/room/${encodeURIComponent('#nothing:b.test')}`);
     expect(unknown.json.errcode).to.equal('M_NOT_FOUND');
+  });
+
+  it('GET and POST /publicRooms?server=b.test list b.test\'s published rooms, read over federation', async function () {
+    const roomId = (await call(b, bob, 'POST', '/createRoom', { preset: 'public_chat', visibility: 'public', name: 'Published on B' })).json.room_id as string;
+    const listed = await call(a, alice, 'GET', '/publicRooms?server=b.test');
+    expect(listed.status, listed.text).to.equal(200);
+    expect(listed.json.chunk.map((room: { room_id: string }) => room.room_id)).to.include(roomId);
+    const searched = await call(a, alice, 'POST', '/publicRooms?server=b.test', { filter: { generic_search_term: 'Published on B' } });
+    expect(searched.json.chunk.map((room: { name: string }) => room.name)).to.deep.equal(['Published on B']);
   });
 });

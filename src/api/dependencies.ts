@@ -30,6 +30,7 @@ import type { RoomDirectory } from '../services/rooms/room-directory.ts';
 import type { RoomReads } from '../services/rooms/room-reads.ts';
 import type { RoomSending } from '../services/rooms/room-sending.ts';
 import type { RemoteInvites } from '../services/federation/invites/remote-invites.ts';
+import type { RemoteQueries } from '../services/federation/remote-queries.ts';
 import type { ResidentJoins } from '../services/federation/joins/resident-joins.ts';
 import type { TransactionReceiver } from '../services/federation/transaction-receiver.ts';
 import type { RoomReadsForServers } from '../services/federation/room-reads-for-servers.ts';
@@ -52,6 +53,7 @@ export interface ApiDependencies {
   openIdTokens: OpenIdTokens;
   residentJoins: ResidentJoins;
   remoteInvites: RemoteInvites;
+  remoteQueries: RemoteQueries;
   /** federation_domain_whitelist: when set, the only servers whose requests are accepted. */
   federationDomainWhitelist: readonly string[] | undefined;
   metrics: Registry;

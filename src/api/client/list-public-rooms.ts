@@ -33,7 +33,7 @@ export const getPublicRooms = defineEndpoint({
   auth: 'none',
   query: z.object({ limit: queryParam.count.optional(), since: z.string().optional(), server: z.string().optional() }),
   handle: ({ query }, deps) => {
-    requireLocalServer(deps, query.server);
+    if (isOtherServer(deps, query.server)) return deps.remoteQueries.publicRooms(query.server!, { limit: query.limit, since: query.since });
     return deps.roomDirectory.publicRooms({ limit: query.limit, since: query.since });
   },
 });
@@ -51,12 +51,14 @@ export const queryPublicRooms = defineEndpoint({
     third_party_instance_id: z.string().optional(),
   }),
   handle: ({ query, body }, deps) => {
-    requireLocalServer(deps, query.server);
+    const server = typeof query.server === 'string' ? query.server : undefined;
+    if (isOtherServer(deps, server)) return deps.remoteQueries.publicRooms(server!, body);
     return deps.roomDirectory.publicRooms({ limit: body.limit, since: body.since, searchTerm: body.filter?.generic_search_term, roomTypes: body.filter?.room_types });
   },
 });
 
-/** Other servers' directories are read over federation, which comes with the federation work. */
-function requireLocalServer(deps: ApiDependencies, server: string | string[] | undefined): void {
-  if (server !== undefined && server !== deps.serverName) throw new MatrixError('M_UNRECOGNIZED', 'Reading other servers’ room directories is not supported yet', { status: 400 });
+/** `server`: another server's directory, read over federation (server-server-api "Public Room Directory"). */
+function isOtherServer(deps: ApiDependencies, server: string | string[] | undefined): boolean {
+  if (Array.isArray(server)) throw new MatrixError('M_INVALID_PARAM', 'One server at a time');
+  return server !== undefined && server !== deps.serverName;
 }

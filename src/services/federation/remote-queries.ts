@@ -4,7 +4,7 @@
  * checked for shape and mapped to client errors (never relayed blindly), and kept for a minute.
  */
 import { LRUCache } from 'lru-cache';
-import { isJsonObject } from '../../core/canonical-json.ts';
+import { isJsonObject, type JsonObject } from '../../core/canonical-json.ts';
 import { MatrixError } from '../../core/errors.ts';
 import { serverNameOf, type RoomAlias, type UserId } from '../../core/ids/identifiers.ts';
 import { isServerName } from '../../core/ids/server-name.ts';
@@ -39,12 +39,28 @@ export class RemoteQueries {
     return { room_id: json.room_id, servers: servers.length > 0 ? servers : [server] };
   }
 
-  private async ask<T extends object>(server: string, path: string, notFound: string): Promise<T> {
+  /** Another server's public room directory (POST /publicRooms), the rooms as its directory lists them. */
+  async publicRooms(server: string, query: { limit?: number; since?: string; filter?: JsonObject; include_all_networks?: boolean; third_party_instance_id?: string }): Promise<JsonObject> {
+    if (!isServerName(server)) throw new MatrixError('M_INVALID_PARAM', 'Invalid server name');
+    const body = Object.fromEntries(Object.entries(query).filter(([, value]) => value !== undefined)) as JsonObject;
+    const json = await this.ask<{ chunk?: unknown; next_batch?: unknown; prev_batch?: unknown; total_room_count_estimate?: unknown }>(server, '/_matrix/federation/v1/publicRooms', 'No room directory there', body);
+    const chunk = Array.isArray(json.chunk) ? json.chunk.filter((room): room is JsonObject => isJsonObject(room) && typeof room.room_id === 'string' && typeof room.num_joined_members === 'number') : [];
+    return {
+      chunk,
+      ...(typeof json.next_batch === 'string' ? { next_batch: json.next_batch } : {}),
+      ...(typeof json.prev_batch === 'string' ? { prev_batch: json.prev_batch } : {}),
+      ...(typeof json.total_room_count_estimate === 'number' ? { total_room_count_estimate: json.total_room_count_estimate } : {}),
+    };
+  }
+
+  private async ask<T extends object>(server: string, path: string, notFound: string, body?: JsonObject): Promise<T> {
     let json: unknown;
     try {
-      json = (await this.requester.request<unknown>({ method: 'GET', destination: server, path })).json;
+      json = (await this.requester.request<unknown>(body ? { method: 'POST', destination: server, path, body } : { method: 'GET', destination: server, path })).json;
     } catch (error) {
-      if ((error as { status?: number }).status === 404) throw new MatrixError('M_NOT_FOUND', notFound);
+      const status = (error as { status?: number }).status;
+      if (status === 404) throw new MatrixError('M_NOT_FOUND', notFound);
+      if (status === 403) throw new MatrixError('M_FORBIDDEN', `${server} does not share this`);
       throw new MatrixError('M_UNKNOWN', `${server} could not be asked`, { status: 502 });
     }
     if (!isJsonObject(json)) throw new MatrixError('M_UNKNOWN', `${server} answered with something else than an object`, { status: 502 });
