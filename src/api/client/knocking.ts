@@ -9,9 +9,11 @@ export const knockRoom = defineEndpoint({
   auth: 'user',
   rateLimit: 'joins',
   body: reasonBody,
-  handle: async ({ params, body, requester }, deps) => {
+  handle: async ({ params, query, body, requester }, deps) => {
     const roomId = await resolveRoomIdOrAlias(deps, params.roomIdOrAlias!);
-    await deps.membership.knock(requester, roomId, body.reason);
+    // "via" (v1.12), and the older "server_name": the servers to knock on a remote room through.
+    const servers = [query.via, query.server_name].flat().filter((server): server is string => typeof server === 'string');
+    await deps.membership.knock(requester, roomId, body.reason, servers);
     return { room_id: roomId };
   },
 });
