@@ -1,6 +1,7 @@
 /**
  * Incoming transactions (server-server-api "Transactions", PUT /send/{txnId}): each PDU goes through
  * the checks on receipt (PduReceiver); the PDUs of one room in the order sent, rooms side by side.
+ * What a PDU's checks lack is fetched from the transaction's origin (PduReceiver).
  * A transaction is processed once per origin and transaction ID: a retry (the origin did not get our
  * answer) gets the same answer. EDUs go to the handler given for their type.
  */
@@ -67,7 +68,8 @@ export class TransactionReceiver {
             if (eventId) result.pdus[eventId] = { error: 'denied by the room\'s server ACL' };
             continue;
           }
-          const outcome = await this.pdus.receive(pdu);
+          // The origin is asked for what is missing (prev events, auth events, state).
+          const outcome = await this.pdus.receive(pdu, origin);
           if (outcome.eventId === undefined) continue;
           result.pdus[outcome.eventId] = outcome.outcome === 'accepted' || outcome.outcome === 'known' ? {} : { error: `${outcome.outcome}: ${outcome.reason}` };
         }

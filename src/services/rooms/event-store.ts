@@ -90,6 +90,19 @@ export class EventStore {
     else this.redactions.delete(redacts);
   }
 
+  /**
+   * Called by the timeline after it stored an event of a room's past (backfill). Unlike a new event,
+   * it may have been redacted already (so nothing is assumed about that), and it may have been cached
+   * as an outlier.
+   */
+  rememberHistory(local: LocalEvent): void {
+    this.cache.set(local.event.eventId, local);
+    const { redacts } = local.event;
+    if (redacts === undefined || local.rejected) return;
+    this.redactionsCommitted++;
+    this.redactions.delete(redacts);
+  }
+
   /** For each of `ids` that has been redacted, its first redaction's event ID. */
   async redactionsOf(ids: readonly string[]): Promise<Map<string, string>> {
     const found = new Map<string, string>();

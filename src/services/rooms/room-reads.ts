@@ -4,7 +4,10 @@
  * visibility. A user who left sees the room as it was when they left.
  *
  * Pagination tokens are positions on the events stream ("s42"): a token sits after the event at that
- * position, so paginating backwards from it starts with that event.
+ * position, so paginating backwards from it starts with that event. The room's past fetched from
+ * other servers (backfill) has negative positions ("s-7"), below the live timeline: going backwards
+ * past the oldest event here, /messages asks `history` for more (server-server-api "Backfilling and
+ * retrieving missing events") and serves what it stored.
  */
 import type { JsonObject } from '../../core/canonical-json.ts';
 import { MatrixError } from '../../core/errors.ts';
@@ -30,14 +33,25 @@ export interface MessagesRequest {
 /** /messages and /context never return more than this many events per request (Synapse: 1000). */
 export const maxPageSize = 1000;
 
+/** Below every stream position, backfilled ones included (they count down from -1). */
+export const historyFloor = -Number.MAX_SAFE_INTEGER;
+
+/** The room's past from its other servers, when this server's timeline of it ends (Backfiller). */
+export interface RoomHistory {
+  /** Fetches up to `limit` events older than the room's oldest here; how many were stored. */
+  backfill(roomId: RoomId, limit: number): Promise<number>;
+}
+
 export function encodeStreamToken(position: number): string {
   return `s${position}`;
 }
 
 export function parseStreamToken(token: string): number {
-  const match = /^s(\d{1,15})$/.exec(token);
+  const match = /^s(-?\d{1,16})$/.exec(token);
   if (!match) throw new MatrixError('M_INVALID_PARAM', `Invalid pagination token ${JSON.stringify(token)}`);
-  return Number(match[1]);
+  const position = Number(match[1]);
+  if (!Number.isSafeInteger(position)) throw new MatrixError('M_INVALID_PARAM', `Invalid pagination token ${JSON.stringify(token)}`);
+  return Math.max(position, historyFloor);
 }
 
 export class RoomReads {
@@ -48,6 +62,7 @@ export class RoomReads {
     private readonly visibility: HistoryVisibility,
     private readonly clientEvents: ClientEvents,
     private readonly ignoredUsers: IgnoredUsers,
+    private readonly history?: RoomHistory,
   ) {}
 
   async joinedRooms(requester: Requester): Promise<string[]> {
@@ -79,7 +94,7 @@ export class RoomReads {
     let state = await this.visibleState(requester, roomId);
     if (options.at !== undefined) {
       const position = parseStreamToken(options.at);
-      const [atEvent] = await this.storage.roomEvents.timelineBetween(roomId, 0, position, 'b', 1);
+      const [atEvent] = await this.storage.roomEvents.timelineBetween(roomId, historyFloor, position, 'b', 1);
       if (atEvent?.stateAfterGroup != null) state = await this.roomStates.stateOfGroup(atEvent.stateAfterGroup);
     }
     const keys = [...state.keys()].filter((key) => key.startsWith('m.room.member\u0000'));
@@ -115,13 +130,16 @@ export class RoomReads {
     const { membership } = await this.membershipOf(requester.userId, roomId);
     if (membership === undefined && !(await this.isWorldReadable(roomId))) throw new MatrixError('M_FORBIDDEN', 'You are not a member of this room');
     const latest = await this.storage.streamCounters.currentPosition('events');
-    const from = request.from === undefined ? (request.dir === 'b' ? latest : 0) : parseStreamToken(request.from);
+    const from = request.from === undefined ? (request.dir === 'b' ? latest : historyFloor) : parseStreamToken(request.from);
     const to = request.to === undefined ? undefined : parseStreamToken(request.to);
     const limit = Math.min(Math.max(request.limit, 1), maxPageSize);
-    const stored =
+    const readPage = () =>
       request.dir === 'b'
-        ? await this.storage.roomEvents.timelineBetween(roomId, to ?? 0, from, 'b', limit)
-        : await this.storage.roomEvents.timelineBetween(roomId, from, Math.min(to ?? latest, latest), 'f', limit);
+        ? this.storage.roomEvents.timelineBetween(roomId, to ?? historyFloor, from, 'b', limit)
+        : this.storage.roomEvents.timelineBetween(roomId, from, Math.min(to ?? latest, latest), 'f', limit);
+    let stored = await readPage();
+    // Going backwards past the oldest event here (not stopped by `to`): the room's other servers may have more.
+    if (request.dir === 'b' && to === undefined && stored.length < limit && this.history && (await this.history.backfill(roomId, limit)) > 0) stored = await readPage();
     const local = await this.eventStore.localEvents(stored.map((row) => row.eventId));
     const page = stored.flatMap((row) => local.get(row.eventId as EventId) ?? []);
     const visible = await this.visibility.filter(requester.userId, page, membership);

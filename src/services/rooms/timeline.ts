@@ -167,6 +167,46 @@ export class Timeline {
     return { appended: committed.appended ? await this.published(committed) : null, softFailed: handed.softFailed };
   }
 
+  /**
+   * Persists an event of the room's past fetched from another server (server-server-api "Backfilling
+   * and retrieving missing events") that passed the checks on receipt up to the state before it
+   * (steps 1 to 5). It is history, not news: it takes the (negative) stream position `position` the
+   * caller reserved below the room's timeline (see Backfiller), and touches neither the room's tip
+   * (forward extremities, current state) nor anyone's notifications, and no `roomEvent` goes out, so
+   * /sync never serves it as new; /messages finds it going backwards. An event held as an outlier
+   * (`replacesOutlier`) takes its place in the history. Returns null for a rejected event.
+   */
+  async appendBackfilled(event: RoomEvent, stateBefore: { group: number | null; state: StateMap }, rejectedReason: string | null, position: number, replacesOutlier: boolean): Promise<AppendedEvent | null> {
+    const key = event.stateKey === undefined || rejectedReason !== null ? undefined : stateKeyOf(event.type, event.stateKey);
+    const streamPosition = rejectedReason === null ? position : null;
+    const local = await this.storage.transaction(async (tx): Promise<LocalEvent> => {
+      const before = stateBefore.group ?? (stateBefore.state.size > 0 ? await tx.stateGroups.create(event.roomId, stateBefore.state) : null);
+      const after = key ? await tx.stateGroups.create(event.roomId, new Map(stateBefore.state).set(key, event.eventId), before === null ? undefined : { id: before, state: stateBefore.state }) : before;
+      const row = {
+        eventId: event.eventId,
+        roomId: event.roomId,
+        type: event.type,
+        stateKey: event.stateKey ?? null,
+        sender: event.sender,
+        depth: event.depth,
+        originServerTs: event.originServerTs,
+        streamPosition,
+        pdu: event.pdu,
+        outlier: false,
+        rejectedReason,
+        softFailed: false,
+        stateBeforeGroup: before,
+        stateAfterGroup: after,
+      };
+      if (!replacesOutlier) await tx.roomEvents.insertEvent(row, event.prevEventIds, event.authEventIds);
+      else if (!(await tx.roomEvents.promoteOutlier(row))) throw new Error(`${event.eventId} is no longer an outlier`);
+      if (rejectedReason === null && event.redacts !== undefined) await tx.roomEvents.recordRedaction(event.redacts, event.eventId);
+      return { event, streamPosition, rejected: rejectedReason !== null, stateBeforeGroup: before, stateAfterGroup: after };
+    });
+    this.eventStore.rememberHistory(local);
+    return streamPosition === null ? null : { event, streamPosition };
+  }
+
   /** Under the room's lock: builds and authorises the event on the room's tip and hands it over. */
   private async build(rules: Readonly<RoomVersionRules>, draft: EventDraft): Promise<{ committed: Promise<Committed> }> {
     const tip = await this.tip(draft.roomId);

@@ -57,6 +57,21 @@ describe('RoomEventRepository', function () {
       expect(await storage.roomEvents.roomsWithEventsBetween(['!r:x'], 3, 3)).to.deep.equal(new Set());
     });
 
+    it('backfilled history: an outlier takes a negative stream position below the timeline; outliers stored twice are kept once', async function () {
+      await storage.roomEvents.insertEvents([{ event: event('$old', null), prevEventIds: [], authEventIds: [] }], { ignoreKnown: true });
+      // A second fetch of the same outlier (and its edges) leaves the first as it is.
+      await storage.roomEvents.insertEvents([{ event: event('$old', null, { depth: 99 }), prevEventIds: [], authEventIds: [] }], { ignoreKnown: true });
+      expect((await storage.roomEvents.events(['$old'])).get('$old')!.depth).to.equal(0);
+      const promoted = { eventId: '$old', streamPosition: -1, pdu: { type: 'm.room.message', content: { body: '$old' } }, rejectedReason: null, stateBeforeGroup: 4, stateAfterGroup: 4 };
+      expect(await storage.roomEvents.promoteOutlier(promoted)).to.equal(true);
+      // Only an outlier is promoted.
+      expect(await storage.roomEvents.promoteOutlier({ ...promoted, streamPosition: -2 })).to.equal(false);
+      expect((await storage.roomEvents.events(['$old'])).get('$old')).to.include({ outlier: false, streamPosition: -1, stateAfterGroup: 4 });
+      expect((await storage.roomEvents.timelineBetween('!r:x', -Number.MAX_SAFE_INTEGER, 3, 'b', 10)).map((e) => e.eventId)).to.deep.equal(['$3', '$2', '$1', '$old']);
+      // Ranges above 0 (what /sync reads) never include it.
+      expect((await storage.roomEvents.timelineBetween('!r:x', 0, 3, 'f', 10)).map((e) => e.eventId)).to.deep.equal(['$1', '$2', '$3']);
+    });
+
     it('remembers transaction IDs per device and forgotten rooms per user', async function () {
       await storage.roomEvents.recordTransactionIds([{ eventId: '$2', userId: '@a:x', deviceId: 'DEV', txnId: 'txn1' }]);
       expect(await storage.roomEvents.transactionIds(['$1', '$2'], '@a:x', 'DEV')).to.deep.equal(new Map([['$2', 'txn1']]));

@@ -1,4 +1,5 @@
 /** Rooms, their events with DAG edges, forward extremities and materialised current state. */
+import type { Knex } from 'knex';
 import type { Database } from '../database.ts';
 
 export interface RoomRecord {
@@ -144,8 +145,11 @@ export class RoomEventRepository {
     await this.insertEvents([{ event, prevEventIds, authEventIds }]);
   }
 
-  /** Several events with their DAG edges, in few statements (the event persister's batches). */
-  async insertEvents(events: ReadonlyArray<{ event: StoredEvent; prevEventIds: readonly string[]; authEventIds: readonly string[] }>): Promise<void> {
+  /**
+   * Several events with their DAG edges, in few statements (the event persister's batches). With
+   * `ignoreKnown`, an event stored meanwhile is left as it is (outliers fetched by two requests at once).
+   */
+  async insertEvents(events: ReadonlyArray<{ event: StoredEvent; prevEventIds: readonly string[]; authEventIds: readonly string[] }>, options: { ignoreKnown?: boolean } = {}): Promise<void> {
     const rows = events.map(({ event }) => ({
       event_id: event.eventId,
       room_id: event.roomId,
@@ -165,9 +169,26 @@ export class RoomEventRepository {
     const edges = events.flatMap(({ event, prevEventIds }) => prevEventIds.map((id) => ({ event_id: event.eventId, prev_event_id: id })));
     const auth = events.flatMap(({ event, authEventIds }) => authEventIds.map((id) => ({ event_id: event.eventId, auth_event_id: id })));
     // 14 bound parameters per event row: chunks stay far below SQLite's limit on parameters.
-    for (let i = 0; i < rows.length; i += 50) await this.db<EventRow>('events').insert(rows.slice(i, i + 50));
-    for (let i = 0; i < edges.length; i += chunkSize) await this.db('event_edges').insert(edges.slice(i, i + chunkSize));
-    for (let i = 0; i < auth.length; i += chunkSize) await this.db('event_auth').insert(auth.slice(i, i + chunkSize));
+    const ignoring = (insert: Knex.QueryBuilder, key: string[]) => (options.ignoreKnown ? insert.onConflict(key).ignore() : insert);
+    for (let i = 0; i < rows.length; i += 50) await ignoring(this.db('events').insert(rows.slice(i, i + 50)), ['event_id']);
+    for (let i = 0; i < edges.length; i += chunkSize) await ignoring(this.db('event_edges').insert(edges.slice(i, i + chunkSize)), ['event_id', 'prev_event_id']);
+    for (let i = 0; i < auth.length; i += chunkSize) await ignoring(this.db('event_auth').insert(auth.slice(i, i + chunkSize)), ['event_id', 'auth_event_id']);
+  }
+
+  /**
+   * An outlier found to be part of the room's history (backfill): its place in the timeline and the
+   * state around it. Returns whether the event was an outlier still.
+   */
+  async promoteOutlier(event: Pick<StoredEvent, 'eventId' | 'streamPosition' | 'pdu' | 'rejectedReason' | 'stateBeforeGroup' | 'stateAfterGroup'>): Promise<boolean> {
+    const updated = await this.db('events').where({ event_id: event.eventId, outlier: true }).update({
+      stream_position: event.streamPosition,
+      pdu_json: JSON.stringify(event.pdu),
+      outlier: false,
+      rejected_reason: event.rejectedReason,
+      state_before_group: event.stateBeforeGroup,
+      state_after_group: event.stateAfterGroup,
+    });
+    return Number(updated) > 0;
   }
 
   /** The stored events among `eventIds`; unknown IDs are simply absent. */

@@ -5,7 +5,11 @@
  */
 import type { Database } from '../database.ts';
 
-export type StreamName = 'account_data' | 'push_rules' | 'device_lists' | 'to_device' | 'events' | 'receipts' | 'presence';
+/**
+ * `backfill` numbers the events fetched from the room's past (Backfiller): an event there takes the
+ * position minus the counter, so history sits below every live event and is never "new" to /sync.
+ */
+export type StreamName = 'account_data' | 'push_rules' | 'device_lists' | 'to_device' | 'events' | 'receipts' | 'presence' | 'backfill';
 
 interface Row {
   stream: string;
