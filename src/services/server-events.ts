@@ -11,9 +11,11 @@ export interface ServerEventMap {
   pushRules: [{ userId: string; position: number }];
   /**
    * A user's devices, device keys or cross-signing keys changed, at this position of the device_lists
-   * stream; `userIds` are the users it concerns (the user and everyone sharing a room with them).
+   * stream; `userIds` are the users it concerns (the user and everyone sharing a room with them; only
+   * this server's for a user of another server). What changed, as federation announces it: the device
+   * added, removed or whose keys changed, or (`signingKeys`) the master or self-signing key.
    */
-  deviceLists: [{ userId: string; position: number; userIds: string[] }];
+  deviceLists: [{ userId: string; position: number; userIds: string[]; deviceId?: string; signingKeys?: true }];
   /** Send-to-device messages were queued for these users, at this position of the to_device stream. */
   toDevice: [{ userIds: string[]; position: number; /** Messages for users of other servers, which federation sends (server-server-api "Send-to-device messaging"). */ remote?: RemoteToDevice }];
   /** A room event was committed to the timeline at this position of the events stream. */

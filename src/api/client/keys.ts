@@ -30,7 +30,7 @@ export const queryKeys = defineEndpoint({
   resources: ['client'],
   auth: 'user',
   body: z.object({ device_keys: z.record(z.string(), z.array(z.string())), timeout: z.number().int().nonnegative().optional() }),
-  handle: ({ body, requester }, deps) => deps.deviceKeys.query(requester.userId, body.device_keys),
+  handle: ({ body, requester }, deps) => deps.deviceKeys.query(requester.userId, body.device_keys, body.timeout),
 });
 
 export const claimKeys = defineEndpoint({
@@ -39,7 +39,7 @@ export const claimKeys = defineEndpoint({
   resources: ['client'],
   auth: 'user',
   body: z.object({ one_time_keys: z.record(z.string(), z.record(z.string(), z.string())), timeout: z.number().int().nonnegative().optional() }),
-  handle: ({ body }, deps) => deps.deviceKeys.claim(body.one_time_keys),
+  handle: ({ body }, deps) => deps.deviceKeys.claim(body.one_time_keys, body.timeout),
 });
 
 /**

@@ -6,12 +6,14 @@
 import { canonicalJson } from '../../core/canonical-json.ts';
 import { verifyJsonSignature } from '../../core/crypto/sign-json.ts';
 import { MatrixError } from '../../core/errors.ts';
+import { serverNameOf, type UserId } from '../../core/ids/identifiers.ts';
 import type { CrossSigningKeyRecord, CrossSigningUsage, KeySignature } from '../../storage/repositories/cross-signing.ts';
 import type { KeyObject } from '../../storage/repositories/e2ee-keys.ts';
 import type { Repositories, Storage } from '../../storage/storage.ts';
 import type { Requester } from '../accounts/accounts.ts';
 import type { ServerEvents } from '../server-events.ts';
-import { commitDeviceListChange } from './device-lists.ts';
+import { commitDeviceListChange, type DeviceListChangeScope } from './device-lists.ts';
+import type { RemoteDeviceKeys } from './remote-device-keys.ts';
 
 export type CrossSigningUpload = Partial<Record<'master_key' | 'self_signing_key' | 'user_signing_key', KeyObject>>;
 
@@ -19,10 +21,17 @@ const usages: Record<keyof CrossSigningUpload, CrossSigningUsage> = { master_key
 
 type Failures = Record<string, Record<string, { errcode: string; error: string }>>;
 
+/** Where master keys of other servers' users come from, to check a local user's signatures on them. */
+export interface RemoteMasterKeys {
+  serverName: string;
+  keys: Pick<RemoteDeviceKeys, 'query'>;
+}
+
 export class CrossSigning {
   constructor(
     private readonly storage: Storage,
     private readonly events: ServerEvents,
+    private readonly remote?: RemoteMasterKeys,
   ) {}
 
   /**
@@ -49,9 +58,11 @@ export class CrossSigning {
         throw new MatrixError('M_INVALID_SIGNATURE', `The ${record.usage} key is not signed by the master key`, { status: 400 });
       }
     }
+    // Other servers hear of master and self-signing keys (m.signing_key_update); a user-signing key is the user's own business.
+    const signingKeys = records.some((r) => r.usage !== 'user_signing');
     await this.recordChange(userId, async (tx) => {
       for (const record of records) await tx.crossSigning.setKey(record);
-    });
+    }, { deviceIds: [], signingKeys });
   }
 
   /**
@@ -66,7 +77,7 @@ export class CrossSigning {
     const ownKey = (usage: CrossSigningUsage) => ownKeys.find((k) => k.usage === usage);
 
     for (const [targetUserId, objects] of Object.entries(signed)) {
-      const targetKeys = targetUserId === requester.userId ? ownKeys : await this.storage.crossSigning.keysOf([targetUserId]);
+      const targetKeys = targetUserId === requester.userId ? ownKeys : await this.keysOfOther(targetUserId);
       for (const [targetKeyId, object] of Object.entries(objects)) {
         const targetMaster = targetKeys.find((k) => k.usage === 'master' && k.publicKey === targetKeyId);
         const signer = targetUserId !== requester.userId ? ownKey('user_signing') : targetMaster ? undefined : ownKey('self_signing');
@@ -87,7 +98,11 @@ export class CrossSigning {
       }
     }
     if (accepted.length > 0) {
-      await this.recordChange(requester.userId, (tx) => tx.crossSigning.addSignatures(accepted));
+      // Other servers hear of signatures on the user's own devices and master key; those on other users' keys are for the signer only.
+      const own = accepted.filter((s) => s.targetUserId === requester.userId);
+      const master = ownKey('master');
+      const scope = { deviceIds: [...new Set(own.filter((s) => s.targetKeyId !== master?.publicKey).map((s) => s.targetKeyId))], signingKeys: own.some((s) => s.targetKeyId === master?.publicKey) };
+      await this.recordChange(requester.userId, (tx) => tx.crossSigning.addSignatures(accepted), scope);
     }
     return { failures };
   }
@@ -105,10 +120,38 @@ export class CrossSigning {
     return result;
   }
 
+  /**
+   * Master keys of other servers' users (as their servers gave them) with the signatures the
+   * requester's user-signing key made on them, which only the requester sees.
+   */
+  async withRequesterSignatures(requesterId: string, masterKeys: Record<string, KeyObject>): Promise<Record<string, KeyObject>> {
+    const userIds = Object.keys(masterKeys);
+    if (requesterId === '' || userIds.length === 0) return masterKeys;
+    const signatures = (await this.storage.crossSigning.signaturesOn(userIds)).filter((s) => s.signerUserId === requesterId);
+    if (signatures.length === 0) return masterKeys;
+    return Object.fromEntries(
+      Object.entries(masterKeys).map(([userId, key]) => {
+        const publicKey = Object.values((key.keys ?? {}) as Record<string, string>)[0];
+        return [userId, withSignatures(key, signatures.filter((s) => s.targetUserId === userId && s.targetKeyId === publicKey))];
+      }),
+    );
+  }
+
   /** Device keys with the signatures uploaded for them (by the owner's self-signing key). */
   async withDeviceSignatures(devices: Array<{ userId: string; deviceId: string; keys: KeyObject }>): Promise<Array<{ userId: string; deviceId: string; keys: KeyObject }>> {
     const signatures = await this.storage.crossSigning.signaturesOn([...new Set(devices.map((d) => d.userId))]);
     return devices.map((d) => ({ ...d, keys: withSignatures(d.keys, signatures.filter((s) => s.targetUserId === d.userId && s.targetKeyId === d.deviceId)) }));
+  }
+
+  /** Another user's cross-signing keys: stored for a local user, the master key from their server for a remote one. */
+  private async keysOfOther(userId: string): Promise<CrossSigningKeyRecord[]> {
+    if (!this.remote || serverNameOf(userId as UserId) === this.remote.serverName) return this.storage.crossSigning.keysOf([userId]);
+    const master = (await this.remote.keys.query({ [userId]: [] })).master_keys[userId];
+    try {
+      return master ? [toRecord(userId, 'master', master)] : [];
+    } catch {
+      return [];
+    }
   }
 
   private async deviceSignaturesOnOwnMaster(userId: string, object: KeyObject): Promise<Array<[string, string]>> {
@@ -123,8 +166,8 @@ export class CrossSigning {
   }
 
   /** Commits a change to the user's keys together with its position on the device_lists stream. */
-  private async recordChange(userId: string, change: (tx: Repositories) => Promise<void>): Promise<void> {
-    await commitDeviceListChange(this.storage, this.events, userId, change);
+  private async recordChange(userId: string, change: (tx: Repositories) => Promise<void>, scope: DeviceListChangeScope): Promise<void> {
+    await commitDeviceListChange(this.storage, this.events, userId, change, scope);
   }
 }
 

@@ -12,14 +12,13 @@ import type { ServerEvents } from '../server-events.ts';
 import type { CrossSigning } from './cross-signing.ts';
 import { commitDeviceListChange, deviceListChanges, type DeviceListChanges, type DeviceListPositions } from './device-lists.ts';
 import { LRUCache } from 'lru-cache';
+import { defaultKeysTimeoutMs, type Failures, type RemoteDeviceKeys } from './remote-device-keys.ts';
 
 export interface KeysUpload {
   device_keys?: KeyObject & { user_id: string; device_id: string };
   one_time_keys?: Record<string, unknown>;
   fallback_keys?: Record<string, unknown>;
 }
-
-type Failures = Record<string, { errcode: string; error: string }>;
 
 interface KeyCounts {
   oneTimeKeyCounts: Record<string, number>;
@@ -32,6 +31,8 @@ export class DeviceKeys {
     private readonly events: ServerEvents,
     private readonly crossSigning: CrossSigning,
     private readonly serverName: string,
+    /** Keys of other servers' users; without it (a server that does not federate) they are failures. */
+    private readonly remote?: RemoteDeviceKeys,
   ) {
     // Removing a device removes its keys; a device ID logged in again must start from nothing.
     events.on('deviceLists', ({ userId }) => this.forgetCounts(userId));
@@ -73,38 +74,63 @@ export class DeviceKeys {
       if (!deviceKeys || JSON.stringify(await tx.e2eeKeys.deviceKeys(userId, deviceId)) === JSON.stringify(deviceKeys)) return false;
       await tx.e2eeKeys.setDeviceKeys(userId, deviceId, deviceKeys);
       return true;
-    }).finally(() => this.forgetCounts(userId));
+    }, { deviceIds: [deviceId] }).finally(() => this.forgetCounts(userId));
     return { one_time_key_counts: await this.storage.e2eeKeys.oneTimeKeyCounts(userId, deviceId) };
   }
 
   /**
    * Device keys of local users, with their signatures and each device's display name in `unsigned`,
-   * and the users' cross-signing keys as the requester may see them.
+   * and the users' cross-signing keys as the requester may see them; those of other servers' users
+   * as their servers tell (remote-device-keys.ts), within `timeoutMs`.
    */
-  async query(requesterId: string, query: Record<string, string[]>): Promise<Record<string, unknown> & { device_keys: Record<string, Record<string, KeyObject>>; failures: Failures }> {
-    const { local, remoteServers } = this.partition(Object.keys(query));
-    const found = await this.crossSigning.withDeviceSignatures(await this.storage.e2eeKeys.deviceKeysOf(new Map(local.map((u) => [u, query[u] ?? []]))));
-    const device_keys: Record<string, Record<string, KeyObject>> = Object.fromEntries(local.map((u) => [u, {}]));
-    for (const { userId, deviceId, keys } of found) {
-      const device = await this.storage.devices.get(userId, deviceId);
-      device_keys[userId]![deviceId] = { ...keys, unsigned: { ...(device?.displayName ? { device_display_name: device.displayName } : {}) } };
-    }
-    return { device_keys, ...(await this.crossSigning.keysFor(requesterId, local)), failures: unreachable(remoteServers) };
+  async query(requesterId: string, query: Record<string, string[]>, timeoutMs = defaultKeysTimeoutMs): Promise<Record<string, unknown> & { device_keys: Record<string, Record<string, KeyObject>>; failures: Failures }> {
+    const { local, remote } = this.partition(query);
+    const [localKeys, remoteKeys] = await Promise.all([this.queryLocal(requesterId, local), this.remoteQuery(remote, timeoutMs)]);
+    return {
+      ...localKeys,
+      device_keys: { ...localKeys.device_keys, ...remoteKeys.device_keys },
+      master_keys: { ...localKeys.master_keys, ...(await this.crossSigning.withRequesterSignatures(requesterId, remoteKeys.master_keys)) },
+      self_signing_keys: { ...localKeys.self_signing_keys, ...remoteKeys.self_signing_keys },
+      failures: remoteKeys.failures,
+    };
   }
 
   /** Claims one one-time key per requested device, falling back to the device's fallback key. */
-  async claim(query: Record<string, Record<string, string>>): Promise<{ one_time_keys: Record<string, Record<string, Record<string, unknown>>>; failures: Failures }> {
-    const { local, remoteServers } = this.partition(Object.keys(query));
+  async claim(query: Record<string, Record<string, string>>, timeoutMs = defaultKeysTimeoutMs): Promise<{ one_time_keys: Record<string, Record<string, Record<string, unknown>>>; failures: Failures }> {
+    const { local, remote } = this.partition(query);
+    const remoteClaim = this.remoteClaim(remote, timeoutMs);
     const one_time_keys: Record<string, Record<string, Record<string, unknown>>> = {};
-    for (const userId of local) {
-      for (const [deviceId, algorithm] of Object.entries(query[userId] ?? {})) {
+    for (const [userId, devices] of Object.entries(local)) {
+      for (const [deviceId, algorithm] of Object.entries(devices)) {
         const claimed =
           (await this.storage.e2eeKeys.claimOneTimeKey(userId, deviceId, algorithm)) ?? (await this.storage.e2eeKeys.claimFallbackKey(userId, deviceId, algorithm));
         this.forgetCounts(userId);
         if (claimed) ((one_time_keys[userId] ??= {})[deviceId] ??= {})[claimed.keyId] = claimed.key;
       }
     }
-    return { one_time_keys, failures: unreachable(remoteServers) };
+    const { one_time_keys: remoteKeys, failures } = await remoteClaim;
+    return { one_time_keys: { ...one_time_keys, ...remoteKeys }, failures };
+  }
+
+  private async queryLocal(requesterId: string, query: Record<string, string[]>) {
+    const local = Object.keys(query);
+    const found = await this.crossSigning.withDeviceSignatures(await this.storage.e2eeKeys.deviceKeysOf(new Map(Object.entries(query))));
+    const device_keys: Record<string, Record<string, KeyObject>> = Object.fromEntries(local.map((u) => [u, {}]));
+    for (const { userId, deviceId, keys } of found) {
+      const device = await this.storage.devices.get(userId, deviceId);
+      device_keys[userId]![deviceId] = { ...keys, unsigned: { ...(device?.displayName ? { device_display_name: device.displayName } : {}) } };
+    }
+    return { device_keys, ...(await this.crossSigning.keysFor(requesterId, local)) };
+  }
+
+  private remoteQuery(query: Record<string, string[]>, timeoutMs: number) {
+    if (this.remote) return this.remote.query(query, timeoutMs);
+    return Promise.resolve({ device_keys: {}, master_keys: {}, self_signing_keys: {}, failures: unreachable(query) });
+  }
+
+  private remoteClaim(query: Record<string, Record<string, string>>, timeoutMs: number) {
+    if (this.remote) return this.remote.claim(query, timeoutMs);
+    return Promise.resolve({ one_time_keys: {}, failures: unreachable(query) });
   }
 
   /** What /sync reports for a device: unclaimed one-time keys per algorithm and unused fallback key types. */
@@ -129,16 +155,22 @@ export class DeviceKeys {
     return deviceListChanges(this.storage, userId, from, to);
   }
 
-  private partition(userIds: string[]): { local: string[]; remoteServers: string[] } {
-    const local = userIds.filter((u) => serverNameOf(u as UserId) === this.serverName);
-    const remoteServers = [...new Set(userIds.filter((u) => !local.includes(u)).map((u) => serverNameOf(u as UserId) ?? u))];
-    return { local, remoteServers };
+  /** A request's users of this server, and the others. */
+  private partition<T>(query: Record<string, T>): { local: Record<string, T>; remote: Record<string, T> } {
+    const local: Record<string, T> = {};
+    const remote: Record<string, T> = {};
+    for (const [userId, value] of Object.entries(query)) {
+      if (serverNameOf(userId as UserId) === this.serverName) local[userId] = value;
+      else remote[userId] = value;
+    }
+    return { local, remote };
   }
 }
 
-/** Keys of users on other servers are fetched over federation, which is not built yet. */
-function unreachable(servers: string[]): Failures {
-  return Object.fromEntries(servers.map((server) => [server, { errcode: 'M_UNKNOWN', error: 'Federation is not available yet' }]));
+/** Without federation, each other server of a request is a failure. */
+function unreachable(query: Record<string, unknown>): Failures {
+  const servers = new Set(Object.keys(query).map((userId) => serverNameOf(userId as UserId) ?? userId));
+  return Object.fromEntries([...servers].map((server) => [server, { status: 503, message: 'This server does not federate' }]));
 }
 
 /** `<algorithm>:<key_id>` keys of an upload, split. */

@@ -23,21 +23,70 @@ export interface DeviceListChanges {
   left: string[];
 }
 
+/** What a device list change touched, as other servers are told of it (server-events `deviceLists`). */
+export interface DeviceListChangeScope {
+  /** Devices added, removed or whose keys changed. */
+  deviceIds: string[];
+  /** Whether the master or self-signing key changed. */
+  signingKeys?: boolean;
+}
+
 /**
- * Commits `change` together with a new device_lists position for `userId`, unless `change` returns
+ * Commits `change` together with new device_lists positions for `userId`, unless `change` returns
  * false (nothing changed), then wakes the syncs of the user and everyone sharing a room with them.
+ * Each device touched, and the cross-signing keys, get a position of their own, because each is one
+ * m.device_list_update or m.signing_key_update with a unique `stream_id` for other servers
+ * (server-server-api "Device Management"). Without a `scope`, the devices added or removed are found
+ * by comparing the user's devices before and after the change.
  */
-export async function commitDeviceListChange(storage: Storage, events: ServerEvents, userId: string, change: (tx: Repositories) => Promise<boolean | void>): Promise<void> {
-  const position = await storage.transaction(async (tx) => {
+export async function commitDeviceListChange(
+  storage: Storage,
+  events: ServerEvents,
+  userId: string,
+  change: (tx: Repositories) => Promise<boolean | void>,
+  scope?: DeviceListChangeScope,
+): Promise<void> {
+  const committed = await storage.transaction(async (tx) => {
+    const before = scope ? undefined : await deviceIdsOf(tx, userId);
     if ((await change(tx)) === false) return undefined;
+    let deviceIds = scope?.deviceIds;
+    if (!deviceIds) {
+      const after = await deviceIdsOf(tx, userId);
+      deviceIds = [...before!].filter((id) => !after.has(id)).concat([...after].filter((id) => !before!.has(id)));
+    }
+    const parts: Array<{ deviceId?: string; signingKeys?: true }> = [...new Set(deviceIds)].sort().map((deviceId) => ({ deviceId }));
+    if (scope?.signingKeys) parts.push({ signingKeys: true });
+    if (parts.length === 0) parts.push({});
+    const positioned = [];
+    for (const part of parts) {
+      const position = await tx.streamCounters.nextPosition('device_lists');
+      await tx.e2eeKeys.recordDeviceListChange(userId, position);
+      positioned.push({ ...part, position });
+    }
+    return positioned;
+  });
+  if (committed === undefined) return;
+  const concerned = await storage.roomMemberships.usersSharingRoomsWith(userId);
+  concerned.add(userId);
+  for (const part of committed) events.emit('deviceLists', { userId, userIds: [...concerned], ...part });
+}
+
+/**
+ * Records that the device list of `userId`, a user of another server, changed (their server said so),
+ * and wakes the syncs of `localUserIds`, this server's users sharing a room with them.
+ */
+export async function commitRemoteDeviceListChange(storage: Storage, events: ServerEvents, userId: string, localUserIds: string[]): Promise<void> {
+  const position = await storage.transaction(async (tx) => {
     const next = await tx.streamCounters.nextPosition('device_lists');
     await tx.e2eeKeys.recordDeviceListChange(userId, next);
     return next;
   });
-  if (position === undefined) return;
-  const concerned = await storage.roomMemberships.usersSharingRoomsWith(userId);
-  concerned.add(userId);
-  events.emit('deviceLists', { userId, position, userIds: [...concerned] });
+  events.emit('deviceLists', { userId, position, userIds: localUserIds });
+}
+
+/** The user's devices (logged in, with or without keys). */
+async function deviceIdsOf(tx: Repositories, userId: string): Promise<Set<string>> {
+  return new Set((await tx.devices.list(userId)).map((device) => device.deviceId));
 }
 
 /** What `userId` must hear of between the positions `from` and `to`. */
