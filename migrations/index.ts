@@ -23,6 +23,7 @@ import * as remoteServerKeys from './0018-remote-server-keys.ts';
 import * as federationOutbox from './0019-federation-outbox.ts';
 import * as openIdTokens from './0020-openid-tokens.ts';
 import * as remoteInvites from './0021-remote-invites.ts';
+import * as remoteKnocks from './0022-remote-knocks.ts';
 
 export interface Migration {
   name: string;
@@ -51,4 +52,5 @@ export const migrations: Migration[] = [
   { name: '0019-federation-outbox', ...federationOutbox },
   { name: '0020-openid-tokens', ...openIdTokens },
   { name: '0021-remote-invites', ...remoteInvites },
+  { name: '0022-remote-knocks', ...remoteKnocks },
 ];

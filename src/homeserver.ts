@@ -23,6 +23,7 @@ import { CrossSigning } from './services/e2ee/cross-signing.ts';
 import { ToDevice } from './services/e2ee/to-device.ts';
 import { KeyBackup } from './services/e2ee/key-backup.ts';
 import { DeviceKeys } from './services/e2ee/device-keys.ts';
+import { RemoteDeviceKeys } from './services/e2ee/remote-device-keys.ts';
 import { Filters } from './services/filters/filters.ts';
 import { Profiles } from './services/profiles/profiles.ts';
 import { PushRules } from './services/push/push-rules.ts';
@@ -37,11 +38,19 @@ import { ServerKeys } from './services/signing-keys/server-keys.ts';
 import type { DnsResolver } from './federation-client/dns-resolver.ts';
 import { FederationClient } from './federation-client/federation-client.ts';
 import { PduReceiver } from './services/federation/inbound-pdu/pdu-receiver.ts';
+import { Backfiller } from './services/federation/missing-events/backfiller.ts';
+import { GapFiller } from './services/federation/missing-events/gap-filler.ts';
+import { RemoteState } from './services/federation/missing-events/remote-state.ts';
+import { RoomHistoryRequests } from './services/federation/missing-events/room-history-requests.ts';
 import { OutgoingInvites } from './services/federation/invites/outgoing-invites.ts';
 import { RemoteInvites } from './services/federation/invites/remote-invites.ts';
 import { RemoteJoiner } from './services/federation/joins/remote-join.ts';
 import { RemoteQueries } from './services/federation/remote-queries.ts';
+import { RestrictedJoins } from './services/rooms/restricted-joins.ts';
 import { ResidentJoins } from './services/federation/joins/resident-joins.ts';
+import { ResidentLeavesAndKnocks } from './services/federation/joins/resident-leaves-and-knocks.ts';
+import { RemoteMembership } from './services/federation/joins/remote-membership.ts';
+import { RemoteKnocks } from './services/federation/joins/remote-knocks.ts';
 import { RemoteServerKeys, type KeyRequester } from './services/federation/remote-server-keys.ts';
 import { FederationSender } from './services/federation/sender/federation-sender.ts';
 import { federateEdus } from './services/federation/edus/federate-edus.ts';
@@ -155,9 +164,10 @@ export class Homeserver {
         nonrefreshableAccessToken: config.nonrefreshable_access_token_lifetime,
       });
       const registrationTokens = new RegistrationTokens(storage, clock);
-      const crossSigning = new CrossSigning(storage, events);
+      const remoteDeviceKeys = new RemoteDeviceKeys(federationRequester);
+      const crossSigning = new CrossSigning(storage, events, { serverName: config.server_name, keys: remoteDeviceKeys });
       const pushRules = new PushRules(storage, events);
-      const deviceKeys = new DeviceKeys(storage, events, crossSigning, config.server_name);
+      const deviceKeys = new DeviceKeys(storage, events, crossSigning, config.server_name, remoteDeviceKeys);
       const clientTransactions = new ClientTransactions(storage, clock);
       const eventStore = new EventStore(storage);
       const roomStates = new RoomStates(storage, eventStore);
@@ -168,30 +178,40 @@ export class Homeserver {
         logger.warn({ destination, err: error }, 'federation transaction failed; it will be retried'),
       );
       const timeline = new Timeline(storage, eventStore, roomStates, recentEvents, events, { serverName: config.server_name, key: signingKey }, clock, [pushActions.persistHook, federationSender.persistHook]);
-      const pduReceiver = new PduReceiver(storage, eventStore, roomStates, timeline, remoteServerKeys);
+      // Missing prev and auth events, state and history are asked of the room's other servers.
+      const historyRequests = new RoomHistoryRequests(federationRequester);
+      const onHistoryFailure = (what: string, error: unknown) => logger.info({ err: error }, `federation: ${what} failed`);
+      const remoteState = new RemoteState(storage, eventStore, roomStates, historyRequests, remoteServerKeys);
+      const gaps = new GapFiller(storage, eventStore, roomStates, historyRequests, remoteState, onHistoryFailure);
+      const pduReceiver = new PduReceiver(storage, eventStore, roomStates, timeline, remoteServerKeys, { gaps, remoteState, onFailure: onHistoryFailure });
+      const backfiller = new Backfiller(storage, eventStore, roomStates, historyRequests, pduReceiver, config.server_name, onHistoryFailure);
       const serverRoomAccess = new ServerRoomAccess(eventStore, roomStates);
       const transactionReceiver = new TransactionReceiver(pduReceiver, (origin, roomId) => serverRoomAccess.checkAcl(origin, roomId).then(() => true, () => false));
-      const residentJoins = new ResidentJoins(config.server_name, eventStore, roomStates, timeline, pduReceiver, federationSender, serverRoomAccess);
+      const restrictedJoins = new RestrictedJoins(eventStore, roomStates, config.server_name);
+      const residentJoins = new ResidentJoins(config.server_name, eventStore, roomStates, timeline, pduReceiver, federationSender, serverRoomAccess, restrictedJoins, signingKey);
       const remoteJoiner = new RemoteJoiner(storage, timeline, federationRequester, remoteServerKeys, { serverName: config.server_name, key: signingKey }, clock);
+      const residentLeavesAndKnocks = new ResidentLeavesAndKnocks(eventStore, roomStates, timeline, pduReceiver, federationSender, serverRoomAccess);
+      const remoteMembership = new RemoteMembership(federationRequester, remoteServerKeys, { serverName: config.server_name, key: signingKey }, clock);
+      const remoteKnocks = new RemoteKnocks(storage, events, remoteMembership);
       const remoteQueries = new RemoteQueries(federationRequester);
       const remoteInvites = new RemoteInvites(storage, events, remoteServerKeys, { serverName: config.server_name, key: signingKey });
       const outgoingInvites = new OutgoingInvites(federationRequester, eventStore, roomStates, remoteServerKeys);
-      const membership = new Membership(storage, timeline, roomStates, { serverName: config.server_name, joiner: remoteJoiner, invites: remoteInvites, outgoingInvites });
+      const membership = new Membership(storage, timeline, roomStates, { serverName: config.server_name, joiner: remoteJoiner, invites: remoteInvites, outgoingInvites, knocks: remoteKnocks, remoteMembership }, restrictedJoins);
       const permissions = new RoomPermissions(eventStore, roomStates);
       const historyVisibility = new HistoryVisibility(roomStates);
       const clientEvents = new ClientEvents(storage, eventStore, roomStates, clock);
       const ignoredUsers = new IgnoredUsers(storage, events);
-      const roomReads = new RoomReads(storage, eventStore, roomStates, historyVisibility, clientEvents, ignoredUsers);
+      const roomReads = new RoomReads(storage, eventStore, roomStates, historyVisibility, clientEvents, ignoredUsers, backfiller);
       const accountData = new AccountData(storage, events);
       const typing = new Typing(roomStates, events);
       const receipts = new Receipts(storage, eventStore, roomStates, accountData, events, clock);
-      const roomSync = new RoomSync(storage, eventStore, roomStates, recentEvents, historyVisibility, typing, receipts, clientEvents, ignoredUsers, new UnreadCounts(storage, events), remoteInvites);
+      const roomSync = new RoomSync(storage, eventStore, roomStates, recentEvents, historyVisibility, typing, receipts, clientEvents, ignoredUsers, new UnreadCounts(storage, events), remoteInvites, remoteKnocks);
       const presence = new Presence(storage, events, clock, { enabled: config.presence.enabled, serverName: config.server_name });
       await presence.start();
       const toDevice = new ToDevice(clientTransactions, events, config.server_name);
       const eduFederation = federateEdus(
         { serverName: config.server_name, events, clock, sendEdu: (to, edu) => federationSender.sendEdu(to, edu), onEdu: (type, handler) => transactionReceiver.onEdu(type, handler) },
-        { storage, roomStates, typing, receipts, presence, toDevice },
+        { storage, roomStates, typing, receipts, presence, toDevice, crossSigning },
       );
       await federationSender.start();
       const notifier = new SyncNotifier(startPositions, events);
@@ -214,6 +234,7 @@ export class Homeserver {
         userKeysForServers: new UserKeysForServers(storage, deviceKeys, crossSigning, config.server_name),
         openIdTokens: new OpenIdTokens(storage, config.server_name, clock),
         residentJoins,
+        residentLeavesAndKnocks,
         remoteInvites,
         remoteQueries,
         federationDomainWhitelist: config.federation_domain_whitelist,

@@ -55,6 +55,22 @@ for (const engine of testEngines) {
       expect((await call(b, bob, 'GET', `/rooms/${encodeURIComponent(roomId)}/state/m.room.name`)).json.name).to.equal('Secret plans');
     });
 
+    it('bob rejects an invite to a room b.test is not in: the leave goes through a.test, and his /sync moves the room to leave', async function () {
+      const roomId = (await call(a, alice, 'POST', '/createRoom', { preset: 'private_chat' })).json.room_id as string;
+      expect((await call(a, alice, 'POST', `/rooms/${encodeURIComponent(roomId)}/invite`, { user_id: bob.userId })).status).to.equal(200);
+      const invited = await eventually(async () => {
+        const sync = await call(b, bob, 'GET', '/sync');
+        return sync.json.rooms?.invite?.[roomId] ? sync.json : undefined;
+      }, 10_000, 'the invite reaching bob');
+      const rejected = await call(b, bob, 'POST', `/rooms/${encodeURIComponent(roomId)}/leave`, { reason: 'not now' });
+      expect(rejected.status, rejected.text).to.equal(200);
+      const member = await call(a, alice, 'GET', `/rooms/${encodeURIComponent(roomId)}/state/m.room.member/${encodeURIComponent(bob.userId)}`);
+      expect(member.json).to.include({ membership: 'leave', reason: 'not now' });
+      const after = await call(b, bob, 'GET', `/sync?since=${invited.next_batch}`);
+      expect(after.json.rooms?.invite?.[roomId]).to.equal(undefined);
+      expect(after.json.rooms?.leave?.[roomId]?.timeline.events[0].content.membership).to.equal('leave');
+    });
+
     it('an invite of a user b.test does not have is refused: 403 M_FORBIDDEN, and the room holds no invite', async function () {
       const roomId = (await call(a, alice, 'POST', '/createRoom', { preset: 'private_chat' })).json.room_id as string;
       const refused = await call(a, alice, 'POST', `/rooms/${encodeURIComponent(roomId)}/invite`, { user_id: '@nobody:b.test' });

@@ -63,6 +63,29 @@ for (const engine of testEngines) {
       });
     }
 
+    it('"Restricted rooms": members of the allowed room join, locally and through a.test (which vouches and signs); others are refused', async function () {
+      const space = (await call(a, alice, 'POST', '/createRoom', { preset: 'public_chat', room_version: '10' })).json.room_id as string;
+      const joinRules = { type: 'm.room.join_rules', state_key: '', content: { join_rule: 'restricted', allow: [{ type: 'm.room_membership', room_id: space }] } };
+      const restricted = (await call(a, alice, 'POST', '/createRoom', { preset: 'private_chat', room_version: '10', initial_state: [joinRules] })).json.room_id as string;
+      // Locally: carol joins the allowed room first, dave does not.
+      const carol = await registerUser(a, 'carol');
+      const dave = await registerUser(a, 'dave');
+      expect((await call(a, carol, 'POST', `/join/${encodeURIComponent(space)}`, {})).status).to.equal(200);
+      const carolJoin = await call(a, carol, 'POST', `/join/${encodeURIComponent(restricted)}`, {});
+      expect(carolJoin.status, carolJoin.text).to.equal(200);
+      const carolMember = await call(a, carol, 'GET', `/rooms/${encodeURIComponent(restricted)}/state/m.room.member/${encodeURIComponent(carol.userId)}`);
+      expect(carolMember.json.join_authorised_via_users_server).to.equal(alice.userId);
+      expect((await call(a, dave, 'POST', `/join/${encodeURIComponent(restricted)}`, {})).status).to.equal(403);
+      // Over federation: bob is in the allowed room, eve is not.
+      const eve = await registerUser(b, 'eve');
+      expect((await call(b, bob, 'POST', `/join/${encodeURIComponent(space)}?via=a.test`, {})).status).to.equal(200);
+      const bobJoin = await call(b, bob, 'POST', `/join/${encodeURIComponent(restricted)}?via=a.test`, {});
+      expect(bobJoin.status, bobJoin.text).to.equal(200);
+      expect(await members(b, bob, restricted)).to.include(bob.userId);
+      const eveJoin = await call(b, eve, 'POST', `/join/${encodeURIComponent(restricted)}?via=a.test`, {});
+      expect(eveJoin.status).to.equal(403);
+    });
+
     it('a join refused by the room (invite only) is answered 403 M_FORBIDDEN on the joining server', async function () {
       const roomId = (await call(a, alice, 'POST', '/createRoom', { preset: 'private_chat' })).json.room_id as string;
       const refused = await call(b, bob, 'POST', `/join/${encodeURIComponent(roomId)}?via=a.test`, {});

@@ -32,6 +32,7 @@ import type { RoomSending } from '../services/rooms/room-sending.ts';
 import type { RemoteInvites } from '../services/federation/invites/remote-invites.ts';
 import type { RemoteQueries } from '../services/federation/remote-queries.ts';
 import type { ResidentJoins } from '../services/federation/joins/resident-joins.ts';
+import type { ResidentLeavesAndKnocks } from '../services/federation/joins/resident-leaves-and-knocks.ts';
 import type { TransactionReceiver } from '../services/federation/transaction-receiver.ts';
 import type { RoomReadsForServers } from '../services/federation/room-reads-for-servers.ts';
 import type { DirectoryForServers } from '../services/federation/directory-for-servers.ts';
@@ -52,6 +53,7 @@ export interface ApiDependencies {
   userKeysForServers: UserKeysForServers;
   openIdTokens: OpenIdTokens;
   residentJoins: ResidentJoins;
+  residentLeavesAndKnocks: ResidentLeavesAndKnocks;
   remoteInvites: RemoteInvites;
   remoteQueries: RemoteQueries;
   /** federation_domain_whitelist: when set, the only servers whose requests are accepted. */

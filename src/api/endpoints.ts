@@ -58,6 +58,8 @@ import * as federationPublicRooms from './federation/public-rooms.ts';
 import * as federationQuery from './federation/query.ts';
 import * as federationInvites from './federation/invites.ts';
 import * as federationJoins from './federation/joins.ts';
+import * as federationKnocking from './federation/knocking.ts';
+import * as federationLeaving from './federation/leaving.ts';
 import * as federationTransactions from './federation/transactions.ts';
 import * as federationUserDevices from './federation/user-devices.ts';
 import * as federationUserKeys from './federation/user-keys.ts';
@@ -134,6 +136,8 @@ const modules: Array<Record<string, Endpoint<any, any, any>>> = [
   openId,
   federationJoins,
   federationInvites,
+  federationLeaving,
+  federationKnocking,
   metrics,
 ];
 

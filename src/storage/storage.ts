@@ -21,6 +21,7 @@ import { PushRuleRepository } from './repositories/push-rules.ts';
 import { PusherRepository } from './repositories/pushers.ts';
 import { FederationOutboxRepository } from './repositories/federation-outbox.ts';
 import { RemoteInviteRepository } from './repositories/remote-invites.ts';
+import { RemoteKnockRepository } from './repositories/remote-knocks.ts';
 import { PresenceRepository } from './repositories/presence.ts';
 import { ReceiptRepository } from './repositories/receipts.ts';
 import { RegistrationTokenRepository } from './repositories/registration-tokens.ts';
@@ -57,6 +58,7 @@ export class Repositories {
   readonly presence: PresenceRepository;
   readonly federationOutbox: FederationOutboxRepository;
   readonly remoteInvites: RemoteInviteRepository;
+  readonly remoteKnocks: RemoteKnockRepository;
   readonly pushers: PusherRepository;
   readonly registrationTokens: RegistrationTokenRepository;
   readonly remoteServerKeys: RemoteServerKeyRepository;
@@ -86,6 +88,7 @@ export class Repositories {
     this.presence = new PresenceRepository(db);
     this.federationOutbox = new FederationOutboxRepository(db);
     this.remoteInvites = new RemoteInviteRepository(db);
+    this.remoteKnocks = new RemoteKnockRepository(db);
     this.pushers = new PusherRepository(db);
     this.registrationTokens = new RegistrationTokenRepository(db);
     this.remoteServerKeys = new RemoteServerKeyRepository(db);

@@ -9,8 +9,11 @@ import { parseUserId, serverNameOf, type RoomId, type UserId } from '../../core/
 import type { OutgoingInvites } from '../federation/invites/outgoing-invites.ts';
 import type { RemoteInvites } from '../federation/invites/remote-invites.ts';
 import type { RemoteJoiner } from '../federation/joins/remote-join.ts';
+import type { RemoteMembership } from '../federation/joins/remote-membership.ts';
+import type { RemoteKnocks } from '../federation/joins/remote-knocks.ts';
 import type { Storage } from '../../storage/storage.ts';
 import type { Requester } from '../accounts/accounts.ts';
+import type { RestrictedJoins } from './restricted-joins.ts';
 import type { RoomStates } from './room-states.ts';
 import type { AppendedEvent, EventDraft, Timeline } from './timeline.ts';
 
@@ -20,7 +23,8 @@ export class Membership {
     private readonly timeline: Timeline,
     private readonly roomStates: RoomStates,
     /** Membership in rooms on other servers and of their users; without it, local rooms and users only. */
-    private readonly federation?: { serverName: string; joiner: RemoteJoiner; invites: RemoteInvites; outgoingInvites: OutgoingInvites },
+    private readonly federation?: { serverName: string; joiner: RemoteJoiner; invites: RemoteInvites; outgoingInvites: OutgoingInvites; knocks?: RemoteKnocks; remoteMembership?: RemoteMembership },
+    private readonly restrictedJoins?: RestrictedJoins,
   ) {}
 
   /**
@@ -35,12 +39,15 @@ export class Membership {
       const content = { ...(await this.profileContent(requester.userId)), ...(reason ? { reason } : {}) };
       await this.federation.joiner.join(requester.userId, roomId, via, content);
       await this.federation.invites.joined(requester.userId, roomId);
+      await this.federation.knocks?.joined(requester.userId, roomId);
       await this.storage.roomEvents.unforget(requester.userId, roomId);
       return;
     }
     const current = await this.roomStates.membership(roomId, requester.userId);
     if (current === 'ban') throw new MatrixError('M_FORBIDDEN', 'You are banned from this room');
-    const content = { ...(await this.profileContent(requester.userId)), membership: 'join', ...(reason ? { reason } : {}) };
+    // A restricted room: a member of an allowed room joins, vouched for by a member who may invite.
+    const via = await this.restrictedJoins?.authoriser(roomId, requester.userId);
+    const content = { ...(await this.profileContent(requester.userId)), membership: 'join', ...(reason ? { reason } : {}), ...(via ? { join_authorised_via_users_server: via } : {}) };
     await this.change(requester.userId as UserId, roomId, requester.userId as UserId, content);
     await this.storage.roomEvents.unforget(requester.userId, roomId);
   }
@@ -58,6 +65,12 @@ export class Membership {
   }
 
   async leave(requester: Requester, roomId: RoomId, reason?: string): Promise<AppendedEvent | undefined> {
+    // server-server-api "Knocking upon a room": a knock on a room this server is not in is retracted through a resident server.
+    const knocks = this.federation?.knocks;
+    if (knocks && !(await this.storage.roomEvents.room(roomId)) && (await knocks.retract(requester.userId, roomId, reason ? { reason } : {}))) return undefined;
+    // An invite to a room this server is not in is rejected through the inviter's server.
+    const federation = this.federation;
+    if (federation?.remoteMembership && !(await this.storage.roomEvents.room(roomId)) && (await federation.invites.reject(requester.userId, roomId, reason ? { reason } : {}, federation.remoteMembership))) return undefined;
     await this.requireKnownRoom(roomId);
     const current = await this.roomStates.membership(roomId, requester.userId);
     // Leaving a room one has already left is a no-op (Synapse answers 200 too).
@@ -87,13 +100,24 @@ export class Membership {
     return this.change(requester.userId as UserId, roomId, targetId, { membership: 'leave', ...(reason ? { reason } : {}) });
   }
 
-  async knock(requester: Requester, roomId: RoomId, reason?: string): Promise<AppendedEvent> {
+  /**
+   * Knocks on the room; a room this server is not in is knocked on over federation through `servers`
+   * (server-server-api "Knocking upon a room"), plus the server named in the room ID where it names one.
+   */
+  async knock(requester: Requester, roomId: RoomId, reason?: string, servers: readonly string[] = []): Promise<void> {
+    const knocks = this.federation?.knocks;
+    if (knocks && !(await this.storage.roomEvents.room(roomId))) {
+      const via = [...servers, ...(serverNameOf(roomId) ? [serverNameOf(roomId)!] : [])];
+      if (via.length === 0) throw new MatrixError('M_NOT_FOUND', 'No known room with that ID');
+      await knocks.knock(requester.userId, roomId, via, { ...(await this.profileContent(requester.userId)), ...(reason ? { reason } : {}) });
+      return;
+    }
     await this.requireKnownRoom(roomId);
     const current = await this.roomStates.membership(roomId, requester.userId);
     if (current === 'join') throw new MatrixError('M_FORBIDDEN', 'You are already in the room');
     if (current === 'ban') throw new MatrixError('M_FORBIDDEN', 'You are banned from this room');
     const content = { ...(await this.profileContent(requester.userId)), membership: 'knock', ...(reason ? { reason } : {}) };
-    return this.change(requester.userId as UserId, roomId, requester.userId as UserId, content);
+    await this.change(requester.userId as UserId, roomId, requester.userId as UserId, content);
   }
 
   /** client-server-api "POST /rooms/{roomId}/forget": only after leaving. */

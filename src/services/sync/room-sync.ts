@@ -19,6 +19,8 @@ import type { EventStore, LocalEvent } from '../rooms/event-store.ts';
 import type { HistoryVisibility } from '../rooms/history-visibility.ts';
 import type { IgnoredUsers } from '../rooms/ignored-users.ts';
 import type { RemoteInvites } from '../federation/invites/remote-invites.ts';
+import type { RemoteKnocks } from '../federation/joins/remote-knocks.ts';
+import { addRemoteKnocks } from './remote-knock-sync.ts';
 import type { RecentEvents } from '../rooms/recent-events.ts';
 import type { Membership, RoomStates, StateMap } from '../rooms/room-states.ts';
 import type { RoomUnreadCounts, UnreadCounts } from './unread-counts.ts';
@@ -102,6 +104,8 @@ export class RoomSync {
     private readonly unreadCounts: UnreadCounts,
     /** Invites to rooms this server is not in (server-server-api "Inviting to a room"). */
     private readonly remoteInvites?: RemoteInvites,
+    /** Knocks on rooms this server is not in (server-server-api "Knocking upon a room"). */
+    private readonly remoteKnocks?: RemoteKnocks,
   ) {}
 
   async rooms(request: RoomSyncRequest): Promise<RoomsSync> {
@@ -157,6 +161,8 @@ export class RoomSync {
       }
     }
     await this.addRemoteInvites(request, memberships, result);
+    // Knocks on rooms this server is not in (remote-knock-sync.ts).
+    if (this.remoteKnocks) await addRemoteKnocks(request, memberships, result, this.remoteKnocks, this.clientEvents, (await this.remoteInvites?.forUser(userId)) ?? []);
     // Receipts are ephemeral data of the room, so a new one brings the room, with its new counts.
     const counts = await this.unreadCounts.counts(userId, Object.keys(result.join), request.upTo, filter?.timeline?.unread_thread_notifications === true);
     for (const [roomId, room] of Object.entries(result.join)) Object.assign(room, counts.get(roomId));
@@ -236,12 +242,17 @@ export class RoomSync {
   /** Invites to rooms this server is not in, once each (their position is on the events stream). */
   private async addRemoteInvites(request: RoomSyncRequest, memberships: ReadonlyMap<string, Membership>, result: RoomsSync): Promise<void> {
     for (const invite of (await this.remoteInvites?.forUser(request.userId)) ?? []) {
-      if (invite.membership !== 'invite' || memberships.has(invite.roomId) || !roomWanted(request.filter, invite.roomId)) continue;
+      if (memberships.has(invite.roomId) || !roomWanted(request.filter, invite.roomId)) continue;
       if (invite.streamPosition > request.upTo || (request.since !== undefined && invite.streamPosition <= request.since)) continue;
       const event = this.remoteInvites!.inviteEvent(invite);
       const own = await this.clientEvents.format({ userId: request.userId, deviceId: request.deviceId }, [event], { omitRoomId: true });
-      const stripped = invite.inviteState.flatMap((json) => strippedStateFromJson(json) ?? []);
-      result.invite[invite.roomId] = { invite_state: { events: [...stripped, ...own] } };
+      if (invite.membership === 'invite') {
+        const stripped = invite.inviteState.flatMap((json) => strippedStateFromJson(json) ?? []);
+        result.invite[invite.roomId] = { invite_state: { events: [...stripped, ...own] } };
+      } else if (request.since !== undefined || request.filter?.include_leave) {
+        // A rejected invite: its leave, once (left rooms appear in an initial sync only with include_leave).
+        result.leave[invite.roomId] = { timeline: { events: own, limited: false, prev_batch: `s${invite.streamPosition - 1}` }, state: { events: [] }, account_data: { events: [] } };
+      }
     }
   }
 

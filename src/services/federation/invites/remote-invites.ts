@@ -13,7 +13,8 @@ import { MatrixError } from '../../../core/errors.ts';
 import { checkPduFormat } from '../../../core/events/check-pdu-format.ts';
 import { toRoomEvent, type Pdu, type RoomEvent } from '../../../core/events/pdu.ts';
 import { addEventSignature } from '../../../core/events/signatures.ts';
-import { serverNameOf, type UserId } from '../../../core/ids/identifiers.ts';
+import { serverNameOf, type RoomId, type UserId } from '../../../core/ids/identifiers.ts';
+import type { RemoteMembership } from '../joins/remote-membership.ts';
 import { getRoomVersion, isSupportedRoomVersion } from '../../../core/room-versions/known-versions.ts';
 import type { RemoteInvite } from '../../../storage/repositories/remote-invites.ts';
 import type { Storage } from '../../../storage/storage.ts';
@@ -89,6 +90,24 @@ export class RemoteInvites {
   async joined(userId: string, roomId: string): Promise<void> {
     await this.storage.remoteInvites.remove(userId, roomId);
     this.byUser.delete(userId);
+  }
+
+  /**
+   * Rejects the invite (server-server-api "Leaving Rooms (Rejecting Invites)"): a leave through the
+   * inviter's server; /sync then reports the room under `leave`. False when there is no such invite.
+   */
+  async reject(userId: string, roomId: string, content: JsonObject, membership: RemoteMembership): Promise<boolean> {
+    const invite = (await this.forUser(userId)).find((candidate) => candidate.roomId === roomId && candidate.membership === 'invite');
+    if (!invite) return false;
+    const { event } = await membership.leave(userId, roomId as RoomId, await this.serversFor(userId, roomId), content);
+    const position = await this.storage.transaction(async (tx) => {
+      const next = await tx.streamCounters.nextPosition('events');
+      await tx.remoteInvites.put({ ...invite, eventId: event.eventId, event: event.pdu, membership: 'leave', streamPosition: next });
+      return next;
+    });
+    this.byUser.delete(userId);
+    this.events.emit('roomEvent', { roomId, eventId: event.eventId, position, userIds: [userId], membershipOf: userId });
+    return true;
   }
 
   /** The invite event as the room version reads it. */

@@ -6,31 +6,27 @@
  * the join against the state. The state and auth chain are stored as outliers, the room's current
  * state is the state before the join, and the join enters the timeline as a received event would.
  */
-import { authStateFromEvents, checkAuthEvents } from '../../../core/auth/auth-events.ts';
+import { authStateFromEvents } from '../../../core/auth/auth-events.ts';
 import { checkEventAuth } from '../../../core/auth/check-event-auth.ts';
 import { isJsonObject, type JsonObject } from '../../../core/canonical-json.ts';
 import type { SigningKey } from '../../../core/crypto/signing-key.ts';
 import { MatrixError } from '../../../core/errors.ts';
 import { buildEvent, type EventReference } from '../../../core/events/build-event.ts';
 import { checkPduFormat } from '../../../core/events/check-pdu-format.ts';
-import { stateKeyOf, toRoomEvent, type RoomEvent, type StateKey } from '../../../core/events/pdu.ts';
-import type { EventId, RoomId, UserId } from '../../../core/ids/identifiers.ts';
+import { stateKeyOf, toRoomEvent, type Pdu, type RoomEvent, type StateKey } from '../../../core/events/pdu.ts';
+import { verifyEventSignature } from '../../../core/events/signatures.ts';
+import { serverNameOf, type EventId, type RoomId, type UserId } from '../../../core/ids/identifiers.ts';
 import { getRoomVersion, isSupportedRoomVersion, supportedRoomVersions } from '../../../core/room-versions/known-versions.ts';
 import type { RoomVersionRules } from '../../../core/room-versions/room-version-rules.ts';
 import { createEventIdOf } from '../../../core/state-resolution/auth-state.ts';
 import type { FederationRequest } from '../../../federation-client/federation-client.ts';
 import type { Storage } from '../../../storage/storage.ts';
 import type { Timeline } from '../../rooms/timeline.ts';
-import { withCheckedContentHash } from '../inbound-pdu/check-hashes.ts';
-import { checkSignatures, type ServerKeyLookup } from '../inbound-pdu/check-signatures.ts';
+import { checkFetchedEvents, storeOutliers, type CheckedEvent } from '../inbound-pdu/check-fetched-events.ts';
+import type { ServerKeyLookup } from '../inbound-pdu/check-signatures.ts';
 
 export interface JoinRequester {
   request<T>(request: FederationRequest): Promise<{ status: number; json: T }>;
-}
-
-interface CheckedEvent {
-  event: RoomEvent;
-  rejectedReason: string | null;
 }
 
 export class RemoteJoiner {
@@ -75,7 +71,7 @@ export class RemoteJoiner {
     if (!isJsonObject(template) || template.room_id !== roomId || template.sender !== userId || template.state_key !== userId || template.type !== 'm.room.member') {
       throw new MatrixError('M_UNKNOWN', `${server} answered make_join with an unusable template`, { status: 502 });
     }
-    const join = buildEvent(
+    let join = buildEvent(
       {
         rules,
         roomId,
@@ -96,9 +92,12 @@ export class RemoteJoiner {
       path: `/_matrix/federation/v2/send_join/${encodeURIComponent(roomId)}/${encodeURIComponent(join.eventId)}`,
       body: join.pdu,
     });
+    // A restricted room's resident vouched for the join: its signature comes back on the event.
+    join = await this.withAuthorisingSignature(join, (sent.json as { event?: unknown }).event, rules);
     const stateEvents = Array.isArray(sent.json.state) ? sent.json.state : [];
     const authChain = Array.isArray(sent.json.auth_chain) ? sent.json.auth_chain : [];
-    const checked = await this.checkEvents([...authChain, ...stateEvents], roomId, rules);
+    // Checked as any fetched events are: format, signatures, hashes, then in auth order against their auth events.
+    const checked = await checkFetchedEvents([...authChain, ...stateEvents], roomId, rules, this.keys);
     const state = new Map<StateKey, EventId>();
     for (const json of stateEvents) {
       const eventId = isJsonObject(json) ? this.eventIdOf(json, rules) : undefined;
@@ -117,72 +116,13 @@ export class RemoteJoiner {
     return join.eventId;
   }
 
-  /**
-   * Checks the events of a send_join answer: format, room, signatures (else dropped), hashes (else
-   * redacted), then each against its auth events, in auth order (else rejected).
-   */
-  private async checkEvents(pdus: readonly unknown[], roomId: RoomId, rules: RoomVersionRules): Promise<Map<EventId, CheckedEvent>> {
-    const parsed = new Map<EventId, RoomEvent>();
-    for (const json of pdus) {
-      let event: RoomEvent;
-      try {
-        event = toRoomEvent(checkPduFormat(json, rules), rules);
-      } catch {
-        continue;
-      }
-      if (event.roomId !== roomId || parsed.has(event.eventId)) continue;
-      if ((await checkSignatures(event, rules, this.keys)) !== null) continue;
-      parsed.set(event.eventId, withCheckedContentHash(event, rules).event);
-    }
-    const checked = new Map<EventId, CheckedEvent>();
-    const createId = createEventIdOf(roomId, rules);
-    // Auth order: an event once all its auth events are decided (those missing from the answer reject it).
-    let pending = [...parsed.values()];
-    while (pending.length > 0) {
-      const ready = pending.filter((event) => event.authEventIds.every((id) => checked.has(id) || !parsed.has(id)));
-      if (ready.length === 0) break;
-      for (const event of ready.sort((a, b) => a.depth - b.depth)) {
-        const lookup = (id: EventId) => checked.get(id)?.event;
-        const listed = checkAuthEvents(event, lookup, rules, { isRejected: (id) => checked.get(id)?.rejectedReason != null });
-        const create = createId ? lookup(createId) : undefined;
-        const verdict = listed.allowed ? checkEventAuth(event, authStateFromEvents(event.authEventIds.flatMap((id) => lookup(id) ?? []), create), rules) : listed;
-        checked.set(event.eventId, { event, rejectedReason: verdict.allowed ? null : verdict.reason });
-      }
-      pending = pending.filter((event) => !checked.has(event.eventId));
-    }
-    return checked;
-  }
-
   /** Stores the room, its state and auth chain as outliers, the state as current, and the join through the timeline. */
   private async store(roomId: RoomId, rules: RoomVersionRules, create: RoomEvent, checked: Map<EventId, CheckedEvent>, state: Map<StateKey, EventId>, join: RoomEvent): Promise<void> {
     const group = await this.storage.transaction(async (tx) => {
       if (!(await tx.roomEvents.room(roomId))) {
         await tx.roomEvents.createRoom({ roomId, roomVersion: rules.id, creator: create.sender, isPublic: false, createdTs: this.clock(), currentStateGroup: null });
       }
-      const known = await tx.roomEvents.events([...checked.keys()]);
-      const outliers = [...checked.values()].filter(({ event }) => !known.has(event.eventId));
-      await tx.roomEvents.insertEvents(
-        outliers.map(({ event, rejectedReason }) => ({
-          event: {
-            eventId: event.eventId,
-            roomId: event.roomId,
-            type: event.type,
-            stateKey: event.stateKey ?? null,
-            sender: event.sender,
-            depth: event.depth,
-            originServerTs: event.originServerTs,
-            streamPosition: null,
-            pdu: event.pdu,
-            outlier: true,
-            rejectedReason,
-            softFailed: false,
-            stateBeforeGroup: null,
-            stateAfterGroup: null,
-          },
-          prevEventIds: event.prevEventIds,
-          authEventIds: event.authEventIds,
-        })),
-      );
+      await storeOutliers(tx, checked.values());
       const groupId = await tx.stateGroups.create(roomId, state);
       await tx.roomEvents.applyCurrentStateChanges(
         roomId,
@@ -198,6 +138,25 @@ export class RemoteJoiner {
     });
     const { appended, softFailed } = await this.timeline.appendReceived(join, { group, state }, null);
     if (!appended) throw new MatrixError('M_FORBIDDEN', softFailed ? 'The join was not allowed by the room state' : 'The join was rejected');
+  }
+
+  /**
+   * The join with the signature of the server its `join_authorised_via_users_server` belongs to, taken
+   * from `returned` and checked over our own event (nothing else of what came back is used).
+   */
+  private async withAuthorisingSignature(join: RoomEvent, returned: unknown, rules: RoomVersionRules): Promise<RoomEvent> {
+    const via = join.content.join_authorised_via_users_server;
+    const server = typeof via === 'string' ? serverNameOf(via as UserId) : undefined;
+    if (!server || server === this.signing.serverName || !isJsonObject(returned) || !isJsonObject(returned.signatures)) return join;
+    const theirs = returned.signatures[server];
+    const ours = isJsonObject(join.pdu.signatures) ? join.pdu.signatures : {};
+    for (const [keyId, signature] of isJsonObject(theirs) ? Object.entries(theirs) : []) {
+      if (typeof signature !== 'string') continue;
+      const candidate = { ...join.pdu, signatures: { ...ours, [server]: { [keyId]: signature } } };
+      const key = await this.keys.verifyKey(server, keyId, { validAt: rules.enforceKeyValidity ? join.originServerTs : 0 });
+      if (key !== undefined && verifyEventSignature(candidate, rules, server, keyId, key)) return toRoomEvent(candidate as Pdu, rules, join.eventId);
+    }
+    return join;
   }
 
   private eventIdOf(json: JsonObject, rules: RoomVersionRules): EventId | undefined {
@@ -224,7 +183,7 @@ function toClientError(error: unknown, server: string): unknown {
 }
 
 /** The prev_events / auth_events of a template: IDs (v3+), or [ID, hashes] pairs (v1, v2). */
-function references(value: unknown): EventReference[] {
+export function references(value: unknown): EventReference[] {
   if (!Array.isArray(value)) return [];
   return value.flatMap((item): EventReference[] => {
     if (typeof item === 'string') return [item as EventId];

@@ -16,6 +16,9 @@ import type { Timeline } from '../../rooms/timeline.ts';
 import type { PduReceiver } from '../inbound-pdu/pdu-receiver.ts';
 import type { FederationSender } from '../sender/federation-sender.ts';
 import type { ServerRoomAccess } from '../server-room-access.ts';
+import type { RestrictedJoins } from '../../rooms/restricted-joins.ts';
+import type { SigningKey } from '../../../core/crypto/signing-key.ts';
+import { addEventSignature } from '../../../core/events/signatures.ts';
 
 export interface SendJoinResponse {
   origin: string;
@@ -35,6 +38,8 @@ export class ResidentJoins {
     private readonly receiver: PduReceiver,
     private readonly sender: FederationSender,
     private readonly access: ServerRoomAccess,
+    private readonly restrictedJoins: RestrictedJoins,
+    private readonly signingKey: SigningKey,
   ) {}
 
   /** GET /make_join/{roomId}/{userId}?ver=…: the join template for a user of the origin server. */
@@ -45,7 +50,10 @@ export class ResidentJoins {
     // "If not provided, the room version is assumed to be either '1' or '2'."
     const versions = supportedVersions.length > 0 ? supportedVersions : ['1'];
     if (!versions.includes(rules.id)) throw new MatrixError('M_INCOMPATIBLE_ROOM_VERSION', `The room has version ${rules.id}`, { extra: { room_version: rules.id } });
-    const { template, verdict } = await this.timeline.eventTemplate({ roomId, type: 'm.room.member', stateKey: userId, sender: userId as UserId, content: { membership: 'join' } });
+    // A restricted room: this server vouches for a member of an allowed room (server-server-api "Restricted rooms").
+    const via = await this.restrictedJoins.authoriser(roomId, userId);
+    const content = { membership: 'join', ...(via ? { join_authorised_via_users_server: via } : {}) };
+    const { template, verdict } = await this.timeline.eventTemplate({ roomId, type: 'm.room.member', stateKey: userId, sender: userId as UserId, content });
     if (!verdict.allowed) throw new MatrixError('M_FORBIDDEN', `You are not invited to this room: ${verdict.reason}`);
     return { event: template, room_version: rules.id };
   }
@@ -60,6 +68,12 @@ export class ResidentJoins {
     }
     if (serverNameOf(pdu.sender as UserId) !== origin) throw new MatrixError('M_FORBIDDEN', 'A server may only send the joins of its own users');
     if (pdu.room_id !== roomId) throw new MatrixError('M_BAD_JSON', 'The event is not in this room');
+    // A join this server vouches for carries its signature too, given once the vouching still holds.
+    const via = content.join_authorised_via_users_server;
+    if (typeof via === 'string' && serverNameOf(via as UserId) === this.serverName) {
+      const expected = await this.restrictedJoins.authoriser(roomId, pdu.sender);
+      if (expected !== undefined) pdu = addEventSignature(pdu, await this.eventStore.roomRules(roomId), this.serverName, this.signingKey);
+    }
     const outcome = await this.receiver.receive(pdu);
     if (outcome.eventId !== eventId) throw new MatrixError('M_BAD_JSON', 'The event ID does not match the event');
     if (outcome.outcome !== 'accepted' && outcome.outcome !== 'known') throw new MatrixError('M_FORBIDDEN', `The join was not accepted (${outcome.outcome}: ${outcome.reason})`);
