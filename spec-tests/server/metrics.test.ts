@@ -14,3 +14,24 @@ describe('metrics resource: GET /_synapse/metrics', function () {
     expect(response.text).to.include('lattice_process_resident_memory_bytes');
   });
 });
+
+describe('a server with two listeners (client on one port, federation and metrics on another)', function () {
+  const server = useTestHomeserver({
+    config: {
+      listeners: [
+        { port: 0, bind_addresses: ['127.0.0.1'], resources: [{ names: ['client'] }] },
+        { port: 0, bind_addresses: ['127.0.0.1'], resources: [{ names: ['federation', 'metrics'] }] },
+      ],
+    },
+  });
+
+  it('starts, serves each resource on its own port, and counts both ports\' requests in one histogram', async function () {
+    const [client, federation] = server().homeserver.listeners.map((listener) => listener.urls[0]!);
+    expect((await rawRequest(client!, '/_matrix/client/versions')).status).to.equal(200);
+    expect((await rawRequest(federation!, '/_matrix/federation/v1/version')).status).to.equal(200);
+    expect((await rawRequest(client!, '/_matrix/federation/v1/version')).status).to.equal(404);
+    const metrics = await rawRequest(federation!, '/_synapse/metrics');
+    expect(metrics.text).to.match(/endpoint="\/_matrix\/client\/versions",status="200"\} 1/);
+    expect(metrics.text).to.match(/endpoint="\/_matrix\/federation\/v1\/version",status="200"\} 1/);
+  });
+});

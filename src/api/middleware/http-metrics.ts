@@ -2,9 +2,13 @@
 import type { Middleware } from 'koa';
 import { Histogram, type Registry } from 'prom-client';
 
+const metricName = 'lattice_http_request_duration_seconds';
+
 export function httpMetrics(registry: Registry): Middleware {
-  const duration = new Histogram({
-    name: 'lattice_http_request_duration_seconds',
+  // One histogram per registry, shared by every listener's app (a server may listen on several ports).
+  const registered = registry.getSingleMetric(metricName) as Histogram<'method' | 'endpoint' | 'status'> | undefined;
+  const duration = registered ?? new Histogram({
+    name: metricName,
     help: 'HTTP request latency by endpoint, method and status',
     labelNames: ['method', 'endpoint', 'status'] as const,
     buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
