@@ -6,6 +6,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { clientBenchmark } from './client.ts';
 import { coreBenchmark } from './core.ts';
+import { federationBenchmark } from './federation.ts';
 import { startupBenchmark } from './startup.ts';
 
 export type Figures = Record<string, number | string>;
@@ -33,7 +34,7 @@ export interface BenchResult {
   targets?: Record<string, Target & { met: boolean }>;
 }
 
-const areas: Record<string, (options: BenchOptions) => Promise<Figures | AreaResult>> = { startup: startupBenchmark, core: coreBenchmark, client: clientBenchmark };
+const areas: Record<string, (options: BenchOptions) => Promise<Figures | AreaResult>> = { startup: startupBenchmark, core: coreBenchmark, client: clientBenchmark, federation: federationBenchmark };
 
 const args = process.argv.slice(2);
 const requested = args.filter((a) => !a.startsWith('--'));

@@ -16,10 +16,16 @@ export interface Answer {
 }
 
 export class BenchClient {
-  private readonly agent = new Agent({ connections: 256, keepAliveTimeout: 60_000, keepAliveMaxTimeout: 600_000, headersTimeout: 120_000, bodyTimeout: 120_000 });
+  private readonly agent: Agent;
   private txnCounter = 0;
 
-  constructor(readonly baseUrl: string) {}
+  /** `ca`: the certificate authority (PEM) to trust when `baseUrl` is HTTPS. */
+  constructor(
+    readonly baseUrl: string,
+    options: { ca?: string } = {},
+  ) {
+    this.agent = new Agent({ connections: 256, keepAliveTimeout: 60_000, keepAliveMaxTimeout: 600_000, headersTimeout: 120_000, bodyTimeout: 120_000, connect: { ca: options.ca } });
+  }
 
   async request(method: 'GET' | 'POST' | 'PUT', path: string, options: { body?: unknown; user?: BenchUser; signal?: AbortSignal } = {}): Promise<Answer> {
     const headers: Record<string, string> = {};
@@ -46,14 +52,14 @@ export class BenchClient {
     return { userId: json.user_id, accessToken: json.access_token };
   }
 
-  /** Registers `count` users named `${prefix}${i}`, a few at a time (password hashing is the cost). */
-  async registerMany(prefix: string, count: number): Promise<BenchUser[]> {
+  /** Registers `count` users named `${prefix}${i}`, `concurrency` at a time (password hashing is the cost). */
+  async registerMany(prefix: string, count: number, concurrency = 4): Promise<BenchUser[]> {
     const users: BenchUser[] = new Array(count);
     let next = 0;
     const worker = async () => {
       for (let i = next++; i < count; i = next++) users[i] = await this.register(`${prefix}${i}`);
     };
-    await Promise.all(Array.from({ length: 4 }, worker));
+    await Promise.all(Array.from({ length: concurrency }, worker));
     return users;
   }
 
@@ -63,8 +69,10 @@ export class BenchClient {
     return (await this.ok('POST', '/_matrix/client/v3/createRoom', { user, body })).json.room_id;
   }
 
-  async join(user: BenchUser, roomId: string): Promise<void> {
-    await this.ok('POST', `/_matrix/client/v3/join/${encodeURIComponent(roomId)}`, { user, body: {} });
+  /** Joins the room, through the servers `via` when it is on another server (federation). */
+  async join(user: BenchUser, roomId: string, via: readonly string[] = []): Promise<void> {
+    const query = via.length > 0 ? `?${via.map((server) => `via=${encodeURIComponent(server)}`).join('&')}` : '';
+    await this.ok('POST', `/_matrix/client/v3/join/${encodeURIComponent(roomId)}${query}`, { user, body: {} });
   }
 
   /** Sends an m.room.message with a fresh transaction ID; returns the answer (status 200 on success). */

@@ -2,6 +2,10 @@
  * The server under test: `lattice start` as an operator runs it, a child process on a fresh SQLite
  * database in a temporary directory, with a generated configuration whose rate limits are lifted (the
  * load generator acts faster than people) and registration open (it makes its own users).
+ * With `federation`, it also federates: it is named by the IP literal and port of an HTTPS listener
+ * (`127.0.0.1:<port>`, server-server-api "Resolving server names" step 1, so other servers find it
+ * without DNS) whose certificate comes from the throwaway test CA, and it trusts that CA and loopback
+ * addresses for its own outbound requests. Clients use the same HTTPS listener, trusting `ca`.
  * LATTICE_BENCH_CPU_PROF=<dir> runs the child under `node --cpu-prof` for profiling;
  * LATTICE_BENCH_NODE_ARGS="--trace-gc ..." passes further flags to its node.
  */
@@ -11,8 +15,10 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { Agent, request } from 'undici';
 import { parseDocument } from 'yaml';
 import { generateConfigText } from '../../src/config/generate-config.ts';
+import { issueTestCertificate, testCertificateAuthority } from '../../spec-tests/harness/test-certificates.ts';
 
 const bin = fileURLToPath(new URL('../../bin/lattice.js', import.meta.url));
 
@@ -26,20 +32,33 @@ const unlimited = {
   rc_invites: { per_user: noLimit },
 };
 
+export interface BenchServerOptions {
+  /** Names the temporary directory (lattice-bench-<name>-…); 'client' by default. */
+  name?: string;
+  /** Federate over HTTPS as `127.0.0.1:<port>` with a certificate from the test CA (see above). */
+  federation?: boolean;
+}
+
 export class BenchServer {
   private constructor(
     readonly child: ChildProcess,
     readonly baseUrl: string,
+    readonly serverName: string,
     readonly dir: string,
+    /** The CA that issued its certificate (PEM), when it serves HTTPS. */
+    readonly ca: string | undefined,
   ) {}
 
-  static async start(): Promise<BenchServer> {
-    const dir = mkdtempSync(join(tmpdir(), 'lattice-bench-client-'));
+  static async start(options: BenchServerOptions = {}): Promise<BenchServer> {
+    const dir = mkdtempSync(join(tmpdir(), `lattice-bench-${options.name ?? 'client'}-`));
     const port = await freePort();
-    const document = parseDocument(generateConfigText({ serverName: 'localhost', port }));
+    const serverName = options.federation ? `127.0.0.1:${port}` : 'localhost';
+    const scheme = options.federation ? 'https' : 'http';
+    const document = parseDocument(generateConfigText({ serverName, port, publicBaseurl: `${scheme}://127.0.0.1:${port}/` }));
     document.setIn(['listeners', 0, 'bind_addresses'], ['127.0.0.1']);
     document.set('enable_registration', true);
     for (const [key, value] of Object.entries(unlimited)) document.set(key, value);
+    const ca = options.federation ? await configureFederation(document, dir, serverName) : undefined;
     const config = join(dir, 'lattice.yaml');
     writeFileSync(config, document.toString());
     const profileDir = process.env.LATTICE_BENCH_CPU_PROF;
@@ -47,8 +66,8 @@ export class BenchServer {
     // The server's log goes to a file, as under a service manager, and stays readable after a failure.
     const log = openSync(join(dir, 'server.log'), 'w');
     const child = spawn(process.execPath, [...nodeArgs, bin, 'start', '-c', config], { stdio: ['ignore', log, log] });
-    const baseUrl = `http://127.0.0.1:${port}`;
-    const server = new BenchServer(child, baseUrl, dir);
+    const baseUrl = `${scheme}://127.0.0.1:${port}`;
+    const server = new BenchServer(child, baseUrl, serverName, dir, ca);
     await server.waitUntilReady();
     return server;
   }
@@ -81,17 +100,44 @@ export class BenchServer {
 
   private async waitUntilReady(): Promise<void> {
     const deadline = Date.now() + 60_000;
-    while (Date.now() < deadline) {
-      if (this.child.exitCode !== null) throw new Error(`lattice exited with ${this.child.exitCode}; see ${join(this.dir, 'server.log')}`);
-      try {
-        if ((await fetch(`${this.baseUrl}/_matrix/client/versions`)).ok) return;
-      } catch {
-        // not listening yet
+    const agent = new Agent({ connect: { ca: this.ca } });
+    try {
+      while (Date.now() < deadline) {
+        if (this.child.exitCode !== null) throw new Error(`lattice exited with ${this.child.exitCode}; see ${join(this.dir, 'server.log')}`);
+        try {
+          const response = await request(`${this.baseUrl}/_matrix/client/versions`, { dispatcher: agent });
+          await response.body.dump();
+          if (response.statusCode === 200) return;
+        } catch {
+          // not listening yet
+        }
+        await new Promise((resolve) => setTimeout(resolve, 20));
       }
-      await new Promise((resolve) => setTimeout(resolve, 20));
+      throw new Error('lattice did not answer /versions within 60 s');
+    } finally {
+      await agent.close();
     }
-    throw new Error('lattice did not answer /versions within 60 s');
   }
+}
+
+/**
+ * HTTPS on the one listener (clients and other servers alike) with a certificate from the test CA,
+ * and trust in that CA and in loopback addresses for outbound requests. Returns the CA (PEM).
+ */
+async function configureFederation(document: ReturnType<typeof parseDocument>, dir: string, serverName: string): Promise<string> {
+  const ca = (await testCertificateAuthority()).cert;
+  const certificate = await issueTestCertificate(serverName);
+  const files = { ca: join(dir, 'ca.pem'), cert: join(dir, 'tls.crt'), key: join(dir, 'tls.key') };
+  writeFileSync(files.ca, ca);
+  writeFileSync(files.cert, certificate.cert);
+  writeFileSync(files.key, certificate.key);
+  document.setIn(['listeners', 0, 'tls'], true);
+  document.set('tls_certificate_path', files.cert);
+  document.set('tls_private_key_path', files.key);
+  document.set('federation_custom_ca_list', [files.ca]);
+  document.set('ip_range_whitelist', ['127.0.0.1/32']);
+  document.set('trusted_key_servers', []);
+  return ca;
 }
 
 function freePort(): Promise<number> {
