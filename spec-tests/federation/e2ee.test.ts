@@ -320,11 +320,14 @@ for (const engine of testEngines) {
 
       const phone = await loginUser(a, alice, 'PHONE');
       await call(a, phone, 'PUT', '/devices/PHONE', { display_name: 'Alice phone' });
+      // Renaming is a device list change too ("Device Management"): the new name goes out.
+      const renamed = await waitForEdu('m.device_list_update', (c) => c.device_id === 'PHONE' && c.device_display_name === 'Alice phone');
+      expect(renamed.prev_id).to.deep.equal([first.stream_id]);
       const phoneKeys = deviceKeysOf(phone);
       expect((await call(a, phone, 'POST', '/keys/upload', { device_keys: phoneKeys })).status).to.equal(200);
-      const added = await waitForEdu('m.device_list_update', (c) => c.device_id === 'PHONE');
-      expect(added).to.deep.include({ user_id: alice.userId, device_display_name: 'Alice phone', keys: phoneKeys, prev_id: [first.stream_id] });
-      expect(added.stream_id).to.be.greaterThan(first.stream_id as number);
+      const added = await waitForEdu('m.device_list_update', (c) => c.device_id === 'PHONE' && c.keys !== undefined);
+      expect(added).to.deep.include({ user_id: alice.userId, device_display_name: 'Alice phone', keys: phoneKeys, prev_id: [renamed.stream_id] });
+      expect(added.stream_id).to.be.greaterThan(renamed.stream_id as number);
 
       const first401 = await call(a, alice, 'DELETE', '/devices/PHONE', {});
       const auth = { type: 'm.login.password', identifier: { type: 'm.id.user', user: alice.userId }, password: alice.password, session: first401.json.session };

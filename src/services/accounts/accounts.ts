@@ -167,8 +167,20 @@ export class Accounts {
     return device;
   }
 
+  /** A new display name is a device list change (server-server-api "Device Management": other servers learn it). */
   async renameDevice(userId: string, deviceId: string, displayName: string | null): Promise<void> {
-    if (!(await this.storage.devices.rename(userId, deviceId, displayName))) throw new MatrixError('M_NOT_FOUND', 'Unknown device');
+    let found = true;
+    await commitDeviceListChange(
+      this.storage,
+      this.events,
+      userId,
+      async (tx) => {
+        found = await tx.devices.rename(userId, deviceId, displayName);
+        return found;
+      },
+      { deviceIds: [deviceId] },
+    );
+    if (!found) throw new MatrixError('M_NOT_FOUND', 'Unknown device');
   }
 
   /** Deletes devices with their access tokens; unknown device IDs are ignored, as the spec allows. */
