@@ -20,6 +20,7 @@
  * statement only then: when a write has been answered, it is on disk, as with FULL. (A connection
  * could read a commit a moment before it is on disk; what the server serves comes after answers.)
  */
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { close, fsync, openSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { promisify } from 'node:util';
@@ -54,6 +55,13 @@ const routed = { routed: true };
 export const writerPragmas = ['journal_mode = WAL', 'synchronous = NORMAL', 'foreign_keys = ON', 'busy_timeout = 5000'];
 
 const fsyncFile = promisify(fsync);
+
+/**
+ * A commit made inside `deferredSync.run(choice, …)` skips its fsync when `choice.defer` is true at
+ * commit time: its caller answers nobody before it calls SqliteClient.flush (events received from
+ * another server are acknowledged once per transaction, so they share one fsync).
+ */
+export const deferredSync = new AsyncLocalStorage<{ defer: boolean }>();
 
 /** Statements kept per connection (bounded: `whereIn` lists of varying length give distinct texts). */
 const cachedStatements = 500;
@@ -103,7 +111,7 @@ export class SqliteClient extends BetterSqliteClient {
   override async _query(connection: unknown, query: { sql: string }): Promise<unknown> {
     if (connection !== routed) {
       const result = await super._query(connection, query);
-      if (/^COMMIT/i.test(query.sql)) await this.syncWal();
+      if (/^COMMIT/i.test(query.sql) && deferredSync.getStore()?.defer !== true) await this.syncWal();
       return result;
     }
     const reader = this.reader ?? (await this.openReader());
@@ -116,6 +124,11 @@ export class SqliteClient extends BetterSqliteClient {
     } finally {
       await super.releaseConnection(writer);
     }
+  }
+
+  /** Puts every committed write on disk, including commits whose fsync was deferred. */
+  flush(): Promise<void> {
+    return this.syncWal();
   }
 
   /** Puts every committed write on disk (fsync of the WAL, on the thread pool). */

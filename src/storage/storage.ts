@@ -3,6 +3,7 @@
  * and transaction(work) giving the same repositories bound to one transaction.
  * Constructed in homeserver.ts and passed in; nothing else opens the database.
  */
+import { deferredSync, type SqliteClient } from './sqlite-client.ts';
 import { engineOf, openDatabase, type Database, type DatabaseEngine, type DatabaseOptions } from './database.ts';
 import { migrateToLatest } from './migrate.ts';
 import { AccountDataRepository } from './repositories/account-data.ts';
@@ -116,9 +117,19 @@ export class Storage extends Repositories {
     }
   }
 
-  /** Runs `work` in one transaction: all of its writes commit together or not at all. */
-  transaction<T>(work: (tx: Repositories) => Promise<T>): Promise<T> {
-    return this.db.transaction((tx) => work(new Repositories(tx)));
+  /**
+   * Runs `work` in one transaction: all of its writes commit together or not at all. When the work sets
+   * `sync.defer` (the object given), the commit may not be on disk yet when this resolves: call flush()
+   * before answering anyone for it.
+   */
+  transaction<T>(work: (tx: Repositories) => Promise<T>, options: { sync?: { defer: boolean } } = {}): Promise<T> {
+    const run = () => this.db.transaction((tx) => work(new Repositories(tx)));
+    return options.sync && this.engine === 'sqlite' ? deferredSync.run(options.sync, run) : run();
+  }
+
+  /** Puts commits made with deferSync on disk (SQLite: one fsync of the WAL; PostgreSQL commits are durable already). */
+  async flush(): Promise<void> {
+    if (this.engine === 'sqlite') await (this.db.client as unknown as SqliteClient).flush();
   }
 
   /** Cheap liveness check of the connection. */

@@ -75,6 +75,8 @@ export class TransactionReceiver {
         }
       }),
     );
+    // The answer acknowledges the PDUs: they are on disk before it goes.
+    await this.pdus.flush();
     for (const edu of body.edus ?? []) {
       if (!isJsonObject(edu) || typeof edu.edu_type !== 'string' || !isJsonObject(edu.content)) continue;
       await this.eduHandlers.get(edu.edu_type)?.(origin, edu.content).catch(() => undefined);

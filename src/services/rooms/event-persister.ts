@@ -191,8 +191,12 @@ export class EventPersister {
       if (id === undefined) throw new DependencyFailedError(eventId);
       return id;
     };
+    // A batch of events received from other servers only is acknowledged by their receiver, once per
+    // transaction after Storage.flush: its commit need not wait for the disk (local events' do).
+    const sync = { defer: false };
     const persisted = await this.storage.transaction(async (tx) => {
       const requests = take();
+      sync.defer = requests.every((request) => request.received !== undefined);
       for (const { event } of requests) {
         if (event.prevEventIds.some((id) => this.failed.has(id))) throw new DependencyFailedError(event.eventId);
       }
@@ -256,7 +260,7 @@ export class EventPersister {
       }
       await recordTransactions(tx, requests, written);
       return written;
-    });
+    }, { sync });
     for (const [group, id] of assigned) group.id = id;
     return persisted;
   }

@@ -63,6 +63,14 @@ export class PduReceiver {
     private readonly fetching?: MissingEventFetching,
   ) {}
 
+  /**
+   * Puts what was received on disk: received events commit without waiting for it (their batches
+   * share an fsync), so whoever answers another server for them calls this first.
+   */
+  flush(): Promise<void> {
+    return this.storage.flush();
+  }
+
   /** A new event, sent by `origin` (which is asked for what is missing; nothing is fetched without it). */
   receive(json: unknown, origin?: string): Promise<PduOutcome> {
     return this.process(json, { kind: 'new', origin });

@@ -75,6 +75,7 @@ export class ResidentJoins {
       if (expected !== undefined) pdu = addEventSignature(pdu, await this.eventStore.roomRules(roomId), this.serverName, this.signingKey);
     }
     const outcome = await this.receiver.receive(pdu);
+    await this.receiver.flush();
     if (outcome.eventId !== eventId) throw new MatrixError('M_BAD_JSON', 'The event ID does not match the event');
     if (outcome.outcome !== 'accepted' && outcome.outcome !== 'known') throw new MatrixError('M_FORBIDDEN', `The join was not accepted (${outcome.outcome}: ${outcome.reason})`);
     const join = (await this.eventStore.localEvent(eventId))!;

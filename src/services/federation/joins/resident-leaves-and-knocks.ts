@@ -106,6 +106,7 @@ export class ResidentLeavesAndKnocks {
     if (parsed.eventId !== eventId) throw new MatrixError('M_INVALID_PARAM', 'The event ID does not match the event');
 
     const outcome = await this.receiver.receive(pdu);
+    await this.receiver.flush();
     if (outcome.outcome === 'dropped') throw new MatrixError('M_INVALID_PARAM', `The ${membership} event was not accepted: ${outcome.reason}`);
     if (outcome.outcome !== 'accepted' && outcome.outcome !== 'known') throw new MatrixError('M_FORBIDDEN', `The ${membership} was not accepted (${outcome.outcome}: ${outcome.reason})`);
     const stored = (await this.eventStore.localEvent(eventId))!;
