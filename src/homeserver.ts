@@ -47,6 +47,7 @@ import { RemoteInvites } from './services/federation/invites/remote-invites.ts';
 import { RemoteJoiner } from './services/federation/joins/remote-join.ts';
 import { RemoteQueries } from './services/federation/remote-queries.ts';
 import { RestrictedJoins } from './services/rooms/restricted-joins.ts';
+import { SpaceHierarchy } from './services/rooms/space-hierarchy.ts';
 import { ResidentJoins } from './services/federation/joins/resident-joins.ts';
 import { ResidentLeavesAndKnocks } from './services/federation/joins/resident-leaves-and-knocks.ts';
 import { RemoteMembership } from './services/federation/joins/remote-membership.ts';
@@ -237,6 +238,7 @@ export class Homeserver {
         residentLeavesAndKnocks,
         remoteInvites,
         remoteQueries,
+        spaceHierarchy: new SpaceHierarchy(eventStore, roomStates, config.server_name, remoteQueries),
         federationDomainWhitelist: config.federation_domain_whitelist,
         metrics,
         rateLimits: new RateLimits(config),

@@ -31,6 +31,7 @@ import type { RoomReads } from '../services/rooms/room-reads.ts';
 import type { RoomSending } from '../services/rooms/room-sending.ts';
 import type { RemoteInvites } from '../services/federation/invites/remote-invites.ts';
 import type { RemoteQueries } from '../services/federation/remote-queries.ts';
+import type { SpaceHierarchy } from '../services/rooms/space-hierarchy.ts';
 import type { ResidentJoins } from '../services/federation/joins/resident-joins.ts';
 import type { ResidentLeavesAndKnocks } from '../services/federation/joins/resident-leaves-and-knocks.ts';
 import type { TransactionReceiver } from '../services/federation/transaction-receiver.ts';
@@ -56,6 +57,7 @@ export interface ApiDependencies {
   residentLeavesAndKnocks: ResidentLeavesAndKnocks;
   remoteInvites: RemoteInvites;
   remoteQueries: RemoteQueries;
+  spaceHierarchy: SpaceHierarchy;
   /** federation_domain_whitelist: when set, the only servers whose requests are accepted. */
   federationDomainWhitelist: readonly string[] | undefined;
   metrics: Registry;

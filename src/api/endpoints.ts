@@ -58,6 +58,8 @@ import * as federationPublicRooms from './federation/public-rooms.ts';
 import * as federationQuery from './federation/query.ts';
 import * as federationInvites from './federation/invites.ts';
 import * as federationJoins from './federation/joins.ts';
+import * as federationSpaceHierarchy from './federation/space-hierarchy.ts';
+import * as spaceHierarchy from './client/space-hierarchy.ts';
 import * as federationKnocking from './federation/knocking.ts';
 import * as federationLeaving from './federation/leaving.ts';
 import * as federationTransactions from './federation/transactions.ts';
@@ -135,6 +137,8 @@ const modules: Array<Record<string, Endpoint<any, any, any>>> = [
   federationOpenId,
   openId,
   federationJoins,
+  federationSpaceHierarchy,
+  spaceHierarchy,
   federationInvites,
   federationLeaving,
   federationKnocking,

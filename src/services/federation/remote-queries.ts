@@ -9,6 +9,7 @@ import { MatrixError } from '../../core/errors.ts';
 import { serverNameOf, type RoomAlias, type UserId } from '../../core/ids/identifiers.ts';
 import { isServerName } from '../../core/ids/server-name.ts';
 import type { FederationRequest } from '../../federation-client/federation-client.ts';
+import type { RoomChunk } from '../rooms/space-hierarchy.ts';
 
 export interface QueryRequester {
   request<T>(request: FederationRequest): Promise<{ status: number; json: T }>;
@@ -53,6 +54,21 @@ export class RemoteQueries {
     };
   }
 
+  /** How one of `servers` describes a room of a space and its children (GET /hierarchy), checked for shape. */
+  async hierarchy(roomId: string, servers: readonly string[], suggestedOnly: boolean): Promise<{ room: RoomChunk; children: RoomChunk[] } | undefined> {
+    for (const server of servers.filter(isServerName).slice(0, 3)) {
+      try {
+        const json = await this.ask<{ room?: unknown; children?: unknown }>(server, `/_matrix/federation/v1/hierarchy/${encodeURIComponent(roomId)}?suggested_only=${suggestedOnly}`, 'Unknown room');
+        if (!isRoomChunk(json.room) || json.room.room_id !== roomId) continue;
+        const children = Array.isArray(json.children) ? json.children.filter(isRoomChunk) : [];
+        return { room: json.room, children };
+      } catch {
+        // The next server of the child's `via` may know it.
+      }
+    }
+    return undefined;
+  }
+
   private async ask<T extends object>(server: string, path: string, notFound: string, body?: JsonObject): Promise<T> {
     let json: unknown;
     try {
@@ -66,4 +82,8 @@ export class RemoteQueries {
     if (!isJsonObject(json)) throw new MatrixError('M_UNKNOWN', `${server} answered with something else than an object`, { status: 502 });
     return json as T;
   }
+}
+
+function isRoomChunk(value: unknown): value is RoomChunk {
+  return isJsonObject(value) && typeof value.room_id === 'string' && typeof value.num_joined_members === 'number' && Array.isArray(value.children_state) && value.children_state.every(isJsonObject);
 }
