@@ -80,8 +80,12 @@ for (const engine of testEngines) {
       // Bob's own message marks everything before it as read.
       await send(bob, roomId, { body: 'read them' });
       expect(await countsAfter()).to.deep.equal({ notification_count: 0, highlight_count: 0 });
-      await send(alice, roomId, { body: 'five' });
+      const five = await send(alice, roomId, { body: 'five' });
       expect(await countsAfter()).to.deep.equal({ notification_count: 1, highlight_count: 0 });
+      // A redacted message no longer counts (and the counts held for bob follow).
+      expect((await api(alice, 'PUT', `${room(roomId)}/redact/${encodeURIComponent(five)}/unsend-five`, {})).status).to.equal(200);
+      expect(await countsAfter()).to.deep.equal({ notification_count: 0, highlight_count: 0 });
+      expect((await sync(bob)).json.rooms.join[roomId].unread_notifications).to.deep.equal({ notification_count: 0, highlight_count: 0 });
     });
 
     it('"Redactions": an event served before its redaction is served redacted after it', async function () {

@@ -24,6 +24,8 @@ export interface ServerEventMap {
   typing: [{ roomId: string; position: number; userIds: string[]; /** The user whose typing changed, and to what. */ userId: string; typing: boolean }];
   /** A receipt of `userId` was stored, at this position of the receipts stream; `userIds` are those it concerns. */
   receipt: [{ roomId: string; userId: string; position: number; userIds: string[] }];
+  /** Unread counts of the room changed otherwise than by new push actions (a redaction removed some). */
+  unreadChanged: [{ roomId: string }];
   /** Push actions were recorded for the room event at this position (in commit order, before its roomEvent). */
   pushActions: [{ roomId: string; position: number; actions: Array<{ userId: string; threadId: string | null; notify: boolean; highlight: boolean }> }];
   /** A user's presence changed, at this position of the presence stream; `userIds` share a room with them. */

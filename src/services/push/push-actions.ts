@@ -49,7 +49,18 @@ export class PushActions {
     for (const { appended, stateAfter } of events) {
       const eventRows = await this.actionsFor(tx, appended, stateAfter);
       rows.push(...eventRows);
-      afterCommits.push(eventRows.length === 0 ? undefined : this.announce(appended, eventRows));
+      const announce = eventRows.length === 0 ? undefined : this.announce(appended, eventRows);
+      const { redacts, roomId } = appended.event;
+      if (redacts === undefined) {
+        afterCommits.push(announce);
+        continue;
+      }
+      // A redacted event no longer counts as unread for anyone.
+      await tx.eventPushActions.removeNotifications(redacts);
+      afterCommits.push(() => {
+        announce?.();
+        this.events.emit('unreadChanged', { roomId });
+      });
     }
     if (rows.length > 0) await tx.eventPushActions.insert(rows);
     return afterCommits;

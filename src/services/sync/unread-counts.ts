@@ -61,6 +61,9 @@ export class UnreadCounts {
       }
     });
     events.on('receipt', ({ roomId, userId }) => this.drop(keyOf(userId, roomId)));
+    events.on('unreadChanged', ({ roomId }) => {
+      for (const key of [...this.entries.keys()]) if (key.endsWith(`\u0000${roomId}`)) this.drop(key);
+    });
   }
 
   /** Counts for each of `roomIds`, as of the events stream position `upTo` (so they match the timeline sent). */

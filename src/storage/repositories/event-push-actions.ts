@@ -64,6 +64,11 @@ const roomChunk = 300;
 export class EventPushActionRepository {
   constructor(private readonly db: Database) {}
 
+  /** A redacted event notifies nobody any more (the rows recording who sent it stay: they are read points). */
+  async removeNotifications(eventId: string): Promise<void> {
+    await this.db('event_push_actions').where({ event_id: eventId, notify: true }).delete();
+  }
+
   async insert(records: readonly PushActionRecord[]): Promise<void> {
     const rows = records.map((r) => ({
       user_id: r.userId,
