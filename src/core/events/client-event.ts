@@ -85,6 +85,9 @@ export function toClientEvent(event: RoomEvent, options: ClientEventOptions): Cl
 }
 
 /** client-server-api "Stripped state": StrippedStateEvent. */
+/** client-server-api "Stripped state": the state events an invitee or knocker sees of the room. */
+export const strippedStateTypes: readonly string[] = ['m.room.create', 'm.room.name', 'm.room.avatar', 'm.room.topic', 'm.room.join_rules', 'm.room.canonical_alias', 'm.room.encryption'];
+
 export type StrippedStateEvent = { type: string; state_key: string; sender: string; content: JsonObject };
 
 /** The stripped form of one of our state events, for invite_state and knock_state. */

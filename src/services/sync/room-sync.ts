@@ -7,7 +7,7 @@
  * Stream ranges are half open: (since, upTo] on the events stream.
  */
 import type { JsonObject } from '../../core/canonical-json.ts';
-import { strippedStateFromJson, toStrippedStateEvent } from '../../core/events/client-event.ts';
+import { strippedStateFromJson, strippedStateTypes, toStrippedStateEvent } from '../../core/events/client-event.ts';
 import { stateKeyOf, type RoomEvent, type StateKey } from '../../core/events/pdu.ts';
 import type { EventId, RoomId } from '../../core/ids/identifiers.ts';
 import { applyEventFilter, type EventFilter } from '../../core/filters/event-filter.ts';
@@ -87,8 +87,6 @@ export interface RoomsSync {
 /** sync "timeline.limit": Synapse's default when the filter sets none. */
 const defaultTimelineLimit = 10;
 
-/** client-server-api "Stripped state": what an invitee or knocker sees of the room. */
-const strippedStateTypes = ['m.room.create', 'm.room.name', 'm.room.avatar', 'm.room.topic', 'm.room.join_rules', 'm.room.canonical_alias', 'm.room.encryption'];
 
 export class RoomSync {
   constructor(

@@ -6,7 +6,7 @@
  */
 import { isJsonObject } from '../../../core/canonical-json.ts';
 import { requiredSigners, verifyEventSignature } from '../../../core/events/signatures.ts';
-import type { RoomEvent } from '../../../core/events/pdu.ts';
+import { toRoomEvent, type Pdu, type RoomEvent } from '../../../core/events/pdu.ts';
 import type { RoomVersionRules } from '../../../core/room-versions/room-version-rules.ts';
 
 /** Another server's public keys, as RemoteServerKeys answers for them (base64, or undefined when unknown or not valid then). */
@@ -32,4 +32,22 @@ export async function checkSignatures(event: RoomEvent, rules: RoomVersionRules,
     if (!valid) return `no valid signature of ${server}`;
   }
   return null;
+}
+
+/**
+ * `event` carrying `server`'s signature as found on `returned` (another server's copy of the event,
+ * e.g. an invite or a restricted join it co-signed), checked over our own event: nothing else of the
+ * copy is used. Undefined when the copy holds no valid signature of `server`.
+ */
+export async function adoptSignature(event: RoomEvent, returned: unknown, server: string, rules: RoomVersionRules, keys: ServerKeyLookup): Promise<RoomEvent | undefined> {
+  const signatures = isJsonObject(returned) && isJsonObject(returned.signatures) ? returned.signatures[server] : undefined;
+  const ours = isJsonObject(event.pdu.signatures) ? event.pdu.signatures : {};
+  for (const [keyId, signature] of isJsonObject(signatures) ? Object.entries(signatures) : []) {
+    if (typeof signature !== 'string') continue;
+    const candidate = { ...event.pdu, signatures: { ...ours, [server]: { [keyId]: signature } } };
+    // Before room v5 a key counts whenever it was valid (validAt 0).
+    const key = await keys.verifyKey(server, keyId, { validAt: rules.enforceKeyValidity ? event.originServerTs : 0 });
+    if (key !== undefined && verifyEventSignature(candidate, rules, server, keyId, key)) return toRoomEvent(candidate as Pdu, rules, event.eventId);
+  }
+  return undefined;
 }

@@ -3,19 +3,15 @@
  * is sent to that server (PUT /v2/invite) with the room's stripped state, and enters the room only
  * once it carries that server's signature too.
  */
-import { toStrippedStateEvent } from '../../../core/events/client-event.ts';
-import { stateKeyOf, toRoomEvent, type Pdu, type RoomEvent } from '../../../core/events/pdu.ts';
-import { verifyEventSignature } from '../../../core/events/signatures.ts';
+import { strippedStateTypes, toStrippedStateEvent } from '../../../core/events/client-event.ts';
+import { stateKeyOf, type RoomEvent } from '../../../core/events/pdu.ts';
 import { MatrixError } from '../../../core/errors.ts';
-import { isJsonObject } from '../../../core/canonical-json.ts';
 import { serverNameOf, type RoomId, type UserId } from '../../../core/ids/identifiers.ts';
 import type { FederationRequest } from '../../../federation-client/federation-client.ts';
 import type { EventStore } from '../../rooms/event-store.ts';
 import type { RoomStates } from '../../rooms/room-states.ts';
-import type { ServerKeyLookup } from '../inbound-pdu/check-signatures.ts';
+import { adoptSignature, type ServerKeyLookup } from '../inbound-pdu/check-signatures.ts';
 
-/** client-server-api "Stripped state": what an invitee sees of the room. */
-const strippedStateTypes = ['m.room.create', 'm.room.name', 'm.room.avatar', 'm.room.topic', 'm.room.join_rules', 'm.room.canonical_alias', 'm.room.encryption'];
 
 export class OutgoingInvites {
   constructor(
@@ -47,17 +43,9 @@ export class OutgoingInvites {
       if (remote.status === 403 || remote.status === 404) throw new MatrixError('M_FORBIDDEN', `${server} refused the invite${remote.error ? `: ${remote.error}` : ''}`);
       throw new MatrixError('M_UNKNOWN', `Could not reach ${server} to invite its user`, { status: 502 });
     }
-    // Only the invitee server's signature is taken from the answer, checked over our own event: the
-    // rest of what it sent back is not trusted.
-    const returned = isJsonObject(answer.event) ? answer.event : {};
-    const theirs = isJsonObject(returned.signatures) ? returned.signatures[server] : undefined;
-    const ours = isJsonObject(event.pdu.signatures) ? event.pdu.signatures : {};
-    for (const [keyId, signature] of isJsonObject(theirs) ? Object.entries(theirs) : []) {
-      if (typeof signature !== 'string') continue;
-      const candidate = { ...event.pdu, signatures: { ...ours, [server]: { [keyId]: signature } } };
-      const key = await this.keys.verifyKey(server, keyId, { validAt: rules.enforceKeyValidity ? event.originServerTs : 0 });
-      if (key !== undefined && verifyEventSignature(candidate, rules, server, keyId, key)) return toRoomEvent(candidate as Pdu, rules, event.eventId);
-    }
+    // Only the invitee server's signature is taken from the answer, checked over our own event.
+    const signed = await adoptSignature(event, answer.event, server, rules, this.keys);
+    if (signed) return signed;
     throw new MatrixError('M_UNKNOWN', `${server} did not sign the invite`, { status: 502 });
   }
 }

@@ -13,8 +13,7 @@ import type { SigningKey } from '../../../core/crypto/signing-key.ts';
 import { MatrixError } from '../../../core/errors.ts';
 import { buildEvent, type EventReference } from '../../../core/events/build-event.ts';
 import { checkPduFormat } from '../../../core/events/check-pdu-format.ts';
-import { stateKeyOf, toRoomEvent, type Pdu, type RoomEvent, type StateKey } from '../../../core/events/pdu.ts';
-import { verifyEventSignature } from '../../../core/events/signatures.ts';
+import { stateKeyOf, toRoomEvent, type RoomEvent, type StateKey } from '../../../core/events/pdu.ts';
 import { serverNameOf, type EventId, type RoomId, type UserId } from '../../../core/ids/identifiers.ts';
 import { getRoomVersion, isSupportedRoomVersion, supportedRoomVersions } from '../../../core/room-versions/known-versions.ts';
 import type { RoomVersionRules } from '../../../core/room-versions/room-version-rules.ts';
@@ -23,7 +22,7 @@ import type { FederationRequest } from '../../../federation-client/federation-cl
 import type { Storage } from '../../../storage/storage.ts';
 import type { Timeline } from '../../rooms/timeline.ts';
 import { checkFetchedEvents, storeOutliers, type CheckedEvent } from '../inbound-pdu/check-fetched-events.ts';
-import type { ServerKeyLookup } from '../inbound-pdu/check-signatures.ts';
+import { adoptSignature, type ServerKeyLookup } from '../inbound-pdu/check-signatures.ts';
 
 export interface JoinRequester {
   request<T>(request: FederationRequest): Promise<{ status: number; json: T }>;
@@ -147,16 +146,8 @@ export class RemoteJoiner {
   private async withAuthorisingSignature(join: RoomEvent, returned: unknown, rules: RoomVersionRules): Promise<RoomEvent> {
     const via = join.content.join_authorised_via_users_server;
     const server = typeof via === 'string' ? serverNameOf(via as UserId) : undefined;
-    if (!server || server === this.signing.serverName || !isJsonObject(returned) || !isJsonObject(returned.signatures)) return join;
-    const theirs = returned.signatures[server];
-    const ours = isJsonObject(join.pdu.signatures) ? join.pdu.signatures : {};
-    for (const [keyId, signature] of isJsonObject(theirs) ? Object.entries(theirs) : []) {
-      if (typeof signature !== 'string') continue;
-      const candidate = { ...join.pdu, signatures: { ...ours, [server]: { [keyId]: signature } } };
-      const key = await this.keys.verifyKey(server, keyId, { validAt: rules.enforceKeyValidity ? join.originServerTs : 0 });
-      if (key !== undefined && verifyEventSignature(candidate, rules, server, keyId, key)) return toRoomEvent(candidate as Pdu, rules, join.eventId);
-    }
-    return join;
+    if (!server || server === this.signing.serverName) return join;
+    return (await adoptSignature(join, returned, server, rules, this.keys)) ?? join;
   }
 
   private eventIdOf(json: JsonObject, rules: RoomVersionRules): EventId | undefined {
