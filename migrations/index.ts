@@ -24,6 +24,7 @@ import * as federationOutbox from './0019-federation-outbox.ts';
 import * as openIdTokens from './0020-openid-tokens.ts';
 import * as remoteInvites from './0021-remote-invites.ts';
 import * as remoteKnocks from './0022-remote-knocks.ts';
+import * as federationEduOutbox from './0028-federation-edu-outbox.ts';
 
 export interface Migration {
   name: string;
@@ -53,4 +54,5 @@ export const migrations: Migration[] = [
   { name: '0020-openid-tokens', ...openIdTokens },
   { name: '0021-remote-invites', ...remoteInvites },
   { name: '0022-remote-knocks', ...remoteKnocks },
+  { name: '0028-federation-edu-outbox', ...federationEduOutbox },
 ];

@@ -55,6 +55,7 @@ import { RemoteKnocks } from './services/federation/joins/remote-knocks.ts';
 import { RemoteServerKeys, type KeyRequester } from './services/federation/remote-server-keys.ts';
 import { FederationSender } from './services/federation/sender/federation-sender.ts';
 import { federateEdus } from './services/federation/edus/federate-edus.ts';
+import { toDeviceEdus } from './services/federation/edus/direct-to-device-edu.ts';
 import { TransactionReceiver } from './services/federation/transaction-receiver.ts';
 import { DirectoryForServers } from './services/federation/directory-for-servers.ts';
 import { RoomReadsForServers } from './services/federation/room-reads-for-servers.ts';
@@ -209,9 +210,16 @@ export class Homeserver {
       const roomSync = new RoomSync(storage, eventStore, roomStates, recentEvents, historyVisibility, typing, receipts, clientEvents, ignoredUsers, new UnreadCounts(storage, events), remoteInvites, remoteKnocks);
       const presence = new Presence(storage, events, clock, { enabled: config.presence.enabled, serverName: config.server_name });
       await presence.start();
-      const toDevice = new ToDevice(clientTransactions, events, config.server_name);
+      const toDevice = new ToDevice(clientTransactions, events, config.server_name, (tx, remote) => federationSender.queueEdus(tx, toDeviceEdus(remote, config.server_name)));
       const eduFederation = federateEdus(
-        { serverName: config.server_name, events, clock, sendEdu: (to, edu) => federationSender.sendEdu(to, edu), onEdu: (type, handler) => transactionReceiver.onEdu(type, handler) },
+        {
+          serverName: config.server_name,
+          events,
+          clock,
+          sendEdu: (to, edu) => federationSender.sendEdu(to, edu),
+          sendDurableEdus: async (edus) => (await federationSender.queueEdus(storage, edus))(),
+          onEdu: (type, handler) => transactionReceiver.onEdu(type, handler),
+        },
         { storage, roomStates, typing, receipts, presence, toDevice, crossSigning },
       );
       await federationSender.start();

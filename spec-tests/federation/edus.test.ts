@@ -14,6 +14,7 @@ import { registerUser, type TestUser } from '../harness/accounts.ts';
 import { startTestHomeserver, type TestHomeserver } from '../harness/homeserver.ts';
 import { clientApi, rawRequest, type RawResponse } from '../harness/requests.ts';
 import { TestFederationRequester, xMatrixAuthorization } from '../harness/server-requests.ts';
+import { eventually } from '../harness/federation.ts';
 
 const bob = '@bob:b.test';
 
@@ -218,5 +219,23 @@ describe('server-server-api "EDUs": typing, receipts, presence and send-to-devic
     expect((await a.homeserver.storage.presence.get(alice.userId))?.statusMsg).to.equal('away from a.test');
     expect(after.json.to_device?.events ?? []).to.deep.equal([]);
     await sendEdus({ edu_type: 'm.typing', content: { room_id: roomId, user_id: bob, typing: false } });
+  });
+
+  it('to-device messages and device list updates for a server that is down reach it after the sender restarts', async function () {
+    const aConfig = { enable_registration: true, trusted_key_servers: [] };
+    requesterOfA.directory.delete('b.test');
+    const answered = await api(alice, 'PUT', '/sendToDevice/m.test/while-down', { messages: { [bob]: { BOBDEVICE: { sent: 'while b.test was down' } } } });
+    expect(answered.status).to.equal(200);
+    // Renaming a device is a device list change for b.test, where bob shares her room.
+    const renamed = await api(alice, 'PUT', `/devices/${alice.deviceId}`, { display_name: 'renamed while b.test was down' });
+    expect(renamed.status, renamed.text).to.equal(200);
+    // The update is written to the outbox just after the device's commit: a graceful stop waits for it.
+    await eventually(async () => (await a.homeserver.storage.federationOutbox.nextEdus('b.test', 100)).some(({ edu }) => edu.edu_type === 'm.device_list_update'));
+    await a.stop({ keepData: true });
+    a = await startTestHomeserver({ reuse: a, federationRequester: requesterOfA, config: aConfig });
+    requesterOfA.directory.set('b.test', b.baseUrl);
+    const message = await waitForEdu('m.direct_to_device', (c) => JSON.stringify(c.messages).includes('while b.test was down'));
+    expect(message).to.deep.include({ sender: alice.userId, type: 'm.test', messages: { [bob]: { BOBDEVICE: { sent: 'while b.test was down' } } } });
+    await waitForEdu('m.device_list_update', (c) => c.user_id === alice.userId && c.device_display_name === 'renamed while b.test was down');
   });
 });

@@ -17,7 +17,7 @@ export interface ServerEventMap {
    */
   deviceLists: [{ userId: string; position: number; userIds: string[]; deviceId?: string; signingKeys?: true }];
   /** Send-to-device messages were queued for these users, at this position of the to_device stream. */
-  toDevice: [{ userIds: string[]; position: number; /** Messages for users of other servers, which federation sends (server-server-api "Send-to-device messaging"). */ remote?: RemoteToDevice }];
+  toDevice: [{ userIds: string[]; position: number }];
   /** A room event was committed to the timeline at this position of the events stream. */
   roomEvent: [{ roomId: string; eventId: string; position: number; userIds: string[]; /** Set when the event changes this user's membership. */ membershipOf?: string }];
   /** A room's typing list changed, at this position of the (in-memory) typing stream. */

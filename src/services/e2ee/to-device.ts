@@ -1,8 +1,9 @@
 /**
  * Send-to-device messaging (client-server-api "Send-to-Device messaging"): messages queued per
  * recipient device, delivered in its next /sync and dropped once it syncs past them. Messages for
- * users of other servers are announced on the bus for federation to send (server-server-api
- * "Send-to-device messaging"); those from other servers arrive through receiveRemote.
+ * users of other servers are handed, in the same transaction, to the federation outbox, so a send
+ * that was answered reaches them even across a restart (server-server-api "Send-to-device
+ * messaging"); those from other servers arrive through receiveRemote.
  */
 import { randomBytes } from 'node:crypto';
 import { isUserId, serverNameOf } from '../../core/ids/identifiers.ts';
@@ -10,6 +11,9 @@ import type { Repositories } from '../../storage/storage.ts';
 import type { Requester } from '../accounts/accounts.ts';
 import type { ClientTransactions } from '../client-transactions.ts';
 import type { RemoteToDevice, ServerEvents } from '../server-events.ts';
+
+/** Records messages for other servers' users in `tx`; the returned function sends them after commit. */
+export type RemoteToDeviceOutbox = (tx: Repositories, message: RemoteToDevice) => Promise<() => void>;
 
 /** user → device ID or "*" → content */
 export type ToDeviceMessages = Record<string, Record<string, Record<string, unknown>>>;
@@ -19,6 +23,7 @@ export class ToDevice {
     private readonly transactions: ClientTransactions,
     private readonly events: ServerEvents,
     private readonly serverName: string,
+    private readonly remoteOutbox?: RemoteToDeviceOutbox,
   ) {}
 
   /** Queues `messages` once per transaction ID; those for other servers' users go to federation. */
@@ -29,14 +34,18 @@ export class ToDevice {
       if (!isUserId(userId, { historical: true })) continue;
       (serverNameOf(userId) === this.serverName ? local : remote)[userId] = byDevice;
     }
-    let queued: { userIds: string[]; position: number; remote?: RemoteToDevice } | undefined;
+    let queued: { userIds: string[]; position: number } | undefined;
+    let sendRemote: (() => void) | undefined;
     await this.transactions.once({ userId: requester.userId, deviceId: requester.deviceId, endpoint: 'sendToDevice', txnId }, async (tx) => {
       const position = await this.enqueue(tx, requester.userId, type, local);
-      // server-server-api m.direct_to_device: "message_id ... of maximum length 32 codepoints".
-      const remoteMessages = Object.keys(remote).length === 0 ? {} : { remote: { sender: requester.userId, type, messageId: randomBytes(12).toString('base64url'), messages: remote } };
-      queued = { userIds: Object.keys(local), position, ...remoteMessages };
+      if (this.remoteOutbox && Object.keys(remote).length > 0) {
+        // server-server-api m.direct_to_device: "message_id ... of maximum length 32 codepoints".
+        sendRemote = await this.remoteOutbox(tx, { sender: requester.userId, type, messageId: randomBytes(12).toString('base64url'), messages: remote });
+      }
+      queued = { userIds: Object.keys(local), position };
       return {};
     });
+    sendRemote?.();
     if (queued) this.events.emit('toDevice', queued);
   }
 

@@ -1,5 +1,11 @@
-/** Local events waiting to be sent to other servers (table federation_outbox). */
+/** Local events and durable EDUs waiting to be sent to other servers (tables federation_outbox and federation_edu_outbox). */
+import type { JsonObject } from '../../core/canonical-json.ts';
 import type { Database } from '../database.ts';
+
+export interface OutboxEdu {
+  id: number;
+  edu: JsonObject;
+}
 
 export interface OutboxEntry {
   destination: string;
@@ -37,8 +43,26 @@ export class FederationOutboxRepository {
     await this.db('federation_outbox').where({ destination }).andWhere('stream_position', '<=', upTo).delete();
   }
 
-  /** Every destination with events waiting. */
+  /** Every destination with events or EDUs waiting. */
   async destinations(): Promise<string[]> {
-    return (await this.db<Row>('federation_outbox').distinct('destination')).map((row: Pick<Row, 'destination'>) => row.destination);
+    const events: Array<Pick<Row, 'destination'>> = await this.db('federation_outbox').distinct('destination');
+    const edus: Array<Pick<Row, 'destination'>> = await this.db('federation_edu_outbox').distinct('destination');
+    return [...new Set([...events, ...edus].map((row) => row.destination))];
+  }
+
+  async addEdus(edus: ReadonlyArray<{ destination: string; edu: JsonObject }>): Promise<void> {
+    for (let i = 0; i < edus.length; i += 300) {
+      await this.db('federation_edu_outbox').insert(edus.slice(i, i + 300).map(({ destination, edu }) => ({ destination, edu_json: JSON.stringify(edu) })));
+    }
+  }
+
+  /** The destination's oldest waiting EDUs, in the order they were added. */
+  async nextEdus(destination: string, limit: number): Promise<OutboxEdu[]> {
+    const rows: Array<{ id: number | string; edu_json: string }> = await this.db('federation_edu_outbox').where({ destination }).orderBy('id', 'asc').limit(limit).select('id', 'edu_json');
+    return rows.map((row) => ({ id: Number(row.id), edu: JSON.parse(row.edu_json) as JsonObject }));
+  }
+
+  async removeEdusUpTo(destination: string, upTo: number): Promise<void> {
+    await this.db('federation_edu_outbox').where({ destination }).andWhere('id', '<=', upTo).delete();
   }
 }

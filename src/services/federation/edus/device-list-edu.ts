@@ -8,7 +8,8 @@
  * device_lists position, and `prev_id` the previous one sent for the user by this process (none
  * after a restart, which makes a receiver that caches resynchronise through /user/devices).
  * The EDUs of one process go out in the order of the changes: each is read after the change
- * committed, one at a time.
+ * committed, one at a time, and persisted in the federation outbox, so a destination that is down
+ * or a restart does not lose it.
  *
  * In: an update for a user of the origin (EDUs carry no signatures; the origin speaks for its users
  * only) is a change of that user's device list for the local users sharing a room with them, whose
@@ -49,7 +50,7 @@ export class DeviceListEdus {
   private async send(change: { userId: string; position: number; deviceId?: string; signingKeys?: true }, destinations: Set<string>): Promise<void> {
     const { userId, position, deviceId } = change;
     const edu = deviceId === undefined ? await this.signingKeyUpdate(userId) : await this.deviceListUpdate(userId, deviceId, position);
-    for (const destination of destinations) this.context.sendEdu(destination, edu);
+    await this.context.sendDurableEdus([...destinations].map((destination) => ({ destination, edu })));
   }
 
   /** m.device_list_update: the device as it is now, or `deleted`. */

@@ -11,8 +11,10 @@ import type { EduHandler } from '../transaction-receiver.ts';
 export interface EduContext {
   serverName: string;
   events: ServerEvents;
-  /** FederationSender.sendEdu: queues an EDU for the destination's next transaction. */
+  /** FederationSender.sendEdu: queues an ephemeral EDU for the destination's next transaction. */
   sendEdu(destination: string, edu: JsonObject): void;
+  /** Persists EDUs that must survive a restart, then sends them. */
+  sendDurableEdus(edus: ReadonlyArray<{ destination: string; edu: JsonObject }>): Promise<void>;
   /** TransactionReceiver.onEdu: handles received EDUs of a type. */
   onEdu(eduType: string, handler: EduHandler): void;
   clock: () => number;

@@ -1,13 +1,14 @@
 /**
  * One destination server's queue (server-server-api "Transactions"; DESIGN "Federation"): at most one
- * transaction in flight, carrying up to 50 PDUs (oldest first, from the persisted outbox) and 100 EDUs
- * (held in memory: they are ephemeral). A failed transaction is retried as it was (same transaction ID,
+ * transaction in flight, carrying up to 50 PDUs (oldest first, from the persisted outbox) and 100 EDUs:
+ * first those that must survive a restart (to-device messages, device list updates: persisted like the
+ * PDUs), then the ephemeral ones held in memory (typing, receipts, presence). A failed transaction is retried as it was (same transaction ID,
  * so a destination that did receive it answers without processing it twice) after a backoff that
  * doubles up to an hour, with jitter so a server coming back is not hit by every sender at once. A
  * destination that was down catches up from its outbox, 50 events at a time.
  */
 import type { JsonObject } from '../../../core/canonical-json.ts';
-import type { OutboxEntry } from '../../../storage/repositories/federation-outbox.ts';
+import type { OutboxEdu, OutboxEntry } from '../../../storage/repositories/federation-outbox.ts';
 
 const maxPdus = 50;
 const maxEdus = 100;
@@ -24,8 +25,10 @@ export interface QueueContext {
   transport: TransactionTransport;
   clock: () => number;
   nextEvents(destination: string, limit: number): Promise<OutboxEntry[]>;
+  nextEdus(destination: string, limit: number): Promise<OutboxEdu[]>;
   pdusOf(entries: readonly OutboxEntry[]): Promise<JsonObject[]>;
-  delivered(destination: string, upTo: number): Promise<void>;
+  /** The transaction was accepted: its persisted events and EDUs up to these positions can go. */
+  delivered(destination: string, upTo: { events?: number; edus?: number }): Promise<void>;
   onError(destination: string, error: unknown): void;
 }
 
@@ -33,8 +36,8 @@ interface Transaction {
   txnId: string;
   pdus: JsonObject[];
   edus: JsonObject[];
-  /** The last outbox position it carries, if any. */
-  upTo: number | undefined;
+  /** The last outbox positions it carries. */
+  upTo: { events?: number; edus?: number };
 }
 
 let transactionCounter = 0;
@@ -91,7 +94,7 @@ export class DestinationQueue {
         });
         this.inFlight = undefined;
         this.failures = 0;
-        if (transaction.upTo !== undefined) await this.context.delivered(this.destination, transaction.upTo);
+        if (transaction.upTo.events !== undefined || transaction.upTo.edus !== undefined) await this.context.delivered(this.destination, transaction.upTo);
       }
     } catch (error) {
       this.context.onError(this.destination, error);
@@ -108,8 +111,9 @@ export class DestinationQueue {
 
   private async nextTransaction(): Promise<Transaction | undefined> {
     const entries = await this.context.nextEvents(this.destination, maxPdus);
-    const edus = this.edus.splice(0, maxEdus);
+    const durable = await this.context.nextEdus(this.destination, maxEdus);
+    const edus = [...durable.map((entry) => entry.edu), ...this.edus.splice(0, maxEdus - durable.length)];
     if (entries.length === 0 && edus.length === 0) return undefined;
-    return { txnId: `${this.context.clock()}-${++transactionCounter}`, pdus: await this.context.pdusOf(entries), edus, upTo: entries.at(-1)?.streamPosition };
+    return { txnId: `${this.context.clock()}-${++transactionCounter}`, pdus: await this.context.pdusOf(entries), edus, upTo: { events: entries.at(-1)?.streamPosition, edus: durable.at(-1)?.id } };
   }
 }

@@ -63,7 +63,7 @@ export class FederationSender {
     for (const destination of destinations) this.queue(destination).wake();
   }
 
-  /** Resumes the destinations with events waiting. */
+  /** Resumes the destinations with events or EDUs waiting. */
   async start(): Promise<void> {
     for (const destination of await this.storage.federationOutbox.destinations()) this.queue(destination).wake();
   }
@@ -72,9 +72,19 @@ export class FederationSender {
     for (const queue of this.queues.values()) queue.stop();
   }
 
-  /** Sends an EDU (typing, receipts, presence, device list updates, to-device) with the destination's next transaction. */
+  /** Sends an ephemeral EDU (typing, receipts, presence) with the destination's next transaction; a restart loses it. */
   sendEdu(destination: string, edu: JsonObject): void {
     if (destination !== this.serverName) this.queue(destination).addEdu(edu);
+  }
+
+  /**
+   * Records EDUs that must reach their destination even across a restart (to-device messages, device
+   * list updates) in `tx`; call the returned function once it has committed to send them.
+   */
+  async queueEdus(tx: Repositories, edus: ReadonlyArray<{ destination: string; edu: JsonObject }>): Promise<AfterCommit> {
+    const remote = edus.filter(({ destination }) => destination !== this.serverName);
+    await tx.federationOutbox.addEdus(remote);
+    return () => new Set(remote.map(({ destination }) => destination)).forEach((destination) => this.queue(destination).wake());
   }
 
   private queue(destination: string): DestinationQueue {
@@ -85,11 +95,15 @@ export class FederationSender {
         transport: this.transport,
         clock: this.clock,
         nextEvents: (to, limit) => this.storage.federationOutbox.next(to, limit),
+        nextEdus: (to, limit) => this.storage.federationOutbox.nextEdus(to, limit),
         pdusOf: async (entries) => {
           const events = await this.eventStore.localEvents(entries.map((entry) => entry.eventId));
           return entries.flatMap((entry) => events.get(entry.eventId as EventId)?.event.pdu ?? []);
         },
-        delivered: (to, upTo) => this.storage.federationOutbox.removeUpTo(to, upTo),
+        delivered: async (to, upTo) => {
+          if (upTo.events !== undefined) await this.storage.federationOutbox.removeUpTo(to, upTo.events);
+          if (upTo.edus !== undefined) await this.storage.federationOutbox.removeEdusUpTo(to, upTo.edus);
+        },
         onError: this.onError,
       });
       this.queues.set(destination, queue);
