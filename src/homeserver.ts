@@ -235,6 +235,7 @@ export class Homeserver {
         serverKeys,
         remoteServerKeys,
         transactionReceiver,
+        federationSender,
         roomReadsForServers: new RoomReadsForServers(storage, eventStore, roomStates, serverRoomAccess, config.server_name, clock),
         directoryForServers: new DirectoryForServers(storage, roomStates, new RoomDirectory(storage, roomStates, permissions), {
           serverName: config.server_name,

@@ -87,6 +87,55 @@ describe('server-server-api "Transactions": PUT /send/{txnId} in both directions
     expect(bodies).to.deep.equal(['@bob:b.test join', '@bob:b.test hello from b.test']);
   });
 
+  it('a transaction\'s events in order: chained messages, a fork and its merge, a state change, a rejected event and a repeat', async function () {
+    const roomId = (await api(alice, 'POST', '/createRoom', { preset: 'public_chat' })).json.room_id;
+    const join = await bobEvent(roomId, { type: 'm.room.member', stateKey: '@bob:b.test', content: { membership: 'join' } });
+    expect(Object.values((await sendTransaction(transaction([join]))).json.pdus)).to.deep.equal([{}]);
+    const state = await api(alice, 'GET', `/rooms/${encodeURIComponent(roomId)}/state`);
+    const idOf = (key: string) => state.json.find((e: { type: string; state_key: string }) => `${e.type}|${e.state_key}` === key).event_id as EventId;
+    const auth = [idOf('m.room.power_levels|'), idOf('m.room.member|@bob:b.test')];
+    let depth = 100;
+    const build = (prevEvents: string[], type: string, content: JsonObject, stateKey?: string) =>
+      buildEvent(
+        { rules: getRoomVersion('12'), roomId: roomId as RoomId, type, stateKey, sender: '@bob:b.test' as UserId, content, prevEvents: prevEvents as EventId[], authEvents: auth, depth: ++depth, originServerTs: Date.now() },
+        { serverName: 'b.test', key: b.homeserver.serverKeys.signingKey },
+      );
+    const pdus: JsonObject[] = [];
+    let tip = await a.homeserver.storage.roomEvents.forwardExtremities(roomId);
+    const message = (n: number, prevs = tip) => {
+      const built = build(prevs, 'm.room.message', { msgtype: 'm.text', body: `m${n}` });
+      pdus.push(built.pdu);
+      return built.event.eventId as string;
+    };
+    for (let n = 1; n <= 10; n++) tip = [message(n)];
+    // A fork of two messages on m10, merged by the next.
+    const left = message(11);
+    const right = message(12);
+    tip = [message(13, [left, right])];
+    // A topic change, which bob lacks the power for (rejected), beside one he may make: his display name.
+    const topic = build(tip, 'm.room.topic', { topic: 'from b.test' }, '');
+    pdus.push(topic.pdu);
+    const rename = build(tip, 'm.room.member', { membership: 'join', displayname: 'Bob of b.test' }, '@bob:b.test');
+    pdus.push(rename.pdu);
+    tip = [rename.event.eventId];
+    for (let n = 14; n <= 20; n++) tip = [message(n)];
+    // The same PDU twice in one transaction.
+    pdus.push(pdus[3]!);
+    const answer = await sendTransaction(transaction(pdus));
+    expect(answer.status, answer.text).to.equal(200);
+    const results = answer.json.pdus as Record<string, { error?: string }>;
+    expect(results[topic.event.eventId]?.error).to.match(/^rejected/);
+    expect(Object.entries(results).filter(([id]) => id !== topic.event.eventId).map(([, result]) => result)).to.deep.equal(Array.from({ length: 21 }, () => ({})));
+    const messages = await api(alice, 'GET', `/rooms/${encodeURIComponent(roomId)}/messages?dir=b&limit=30`);
+    const bodies = messages.json.chunk.filter((e: { type: string }) => e.type === 'm.room.message').map((e: { content: { body: string } }) => e.content.body);
+    expect(bodies.slice(0, 7)).to.deep.equal(['m20', 'm19', 'm18', 'm17', 'm16', 'm15', 'm14']);
+    expect([...bodies].sort()).to.deep.equal(Array.from({ length: 20 }, (_, i) => `m${i + 1}`).sort());
+    const member = await api(alice, 'GET', `/rooms/${encodeURIComponent(roomId)}/state/m.room.member/${encodeURIComponent('@bob:b.test')}`);
+    expect(member.json.displayname).to.equal('Bob of b.test');
+    const extremities = await a.homeserver.storage.roomEvents.forwardExtremities(roomId);
+    expect(extremities).to.deep.equal([tip[0]]);
+  });
+
   it('answers a retried transaction as before, and reports a PDU that failed its checks', async function () {
     const roomId = (await api(alice, 'POST', '/createRoom', { preset: 'public_chat' })).json.room_id;
     const intruderMessage = await bobEvent(roomId, { type: 'm.room.message', content: { msgtype: 'm.text', body: 'not a member' } });
@@ -146,6 +195,23 @@ describe('server-server-api "Transactions": PUT /send/{txnId} in both directions
     await waitFor(async () => (await a.homeserver.storage.federationOutbox.destinations()).length === 0, 15_000);
     const retried = sentTransactions().slice(failedBefore).flatMap((r) => ((r.body as { pdus: Array<{ content: { body?: string } }> }).pdus ?? []).map((pdu) => pdu.content.body));
     expect(retried).to.include('while you were away');
+  });
+
+  it('a server that was down and sends a signed request is caught up at once, not when its backoff ends', async function () {
+    const roomId = (await api(alice, 'POST', '/createRoom', { preset: 'public_chat' })).json.room_id;
+    const join = await bobEvent(roomId, { type: 'm.room.member', stateKey: '@bob:b.test', content: { membership: 'join' } });
+    expect((await sendTransaction(transaction([join]))).status).to.equal(200);
+    const sentTransactions = () => requesterOfA.requests.filter((r) => r.destination === 'b.test' && r.method === 'PUT' && r.path.startsWith('/_matrix/federation/v1/send/'));
+    requesterOfA.directory.delete('b.test');
+    const failedBefore = sentTransactions().length;
+    await api(alice, 'PUT', `/rooms/${encodeURIComponent(roomId)}/send/m.room.message/back1`, { msgtype: 'm.text', body: 'are you back?' });
+    // Two failures: the next try is at least 2 s away (destination-queue.ts: 2 s, doubled, times 0.5 to 1).
+    await waitFor(async () => sentTransactions().length >= failedBefore + 2);
+    requesterOfA.directory.set('b.test', b.baseUrl);
+    const back = Date.now();
+    expect((await sendTransaction(transaction([]))).status).to.equal(200);
+    await waitFor(async () => (await a.homeserver.storage.federationOutbox.destinations()).length === 0, 1_500);
+    expect(Date.now() - back).to.be.below(1_500);
   });
 });
 

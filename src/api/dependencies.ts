@@ -35,6 +35,7 @@ import type { SpaceHierarchy } from '../services/rooms/space-hierarchy.ts';
 import type { ResidentJoins } from '../services/federation/joins/resident-joins.ts';
 import type { ResidentLeavesAndKnocks } from '../services/federation/joins/resident-leaves-and-knocks.ts';
 import type { TransactionReceiver } from '../services/federation/transaction-receiver.ts';
+import type { FederationSender } from '../services/federation/sender/federation-sender.ts';
 import type { RoomReadsForServers } from '../services/federation/room-reads-for-servers.ts';
 import type { DirectoryForServers } from '../services/federation/directory-for-servers.ts';
 import type { UserKeysForServers } from '../services/federation/user-keys-for-servers.ts';
@@ -49,6 +50,8 @@ export interface ApiDependencies {
   serverKeys: ServerKeys;
   remoteServerKeys: RemoteServerKeys;
   transactionReceiver: TransactionReceiver;
+  /** Told of every server whose signed request arrived (a destination that was down is back). */
+  federationSender: Pick<FederationSender, 'heardFrom'>;
   roomReadsForServers: RoomReadsForServers;
   directoryForServers: DirectoryForServers;
   userKeysForServers: UserKeysForServers;

@@ -40,7 +40,10 @@ export async function authenticateServerRequest(ctx: ParameterizedContext, deps:
       ...requestSigningJson({ method: ctx.method, uri: ctx.originalUrl, origin, destination: destination ?? deps.serverName, content }),
       signatures: { [origin]: { [key]: sig } },
     };
-    if (await deps.remoteServerKeys.verifySignedJsonFrom(origin, signed)) return origin;
+    if (await deps.remoteServerKeys.verifySignedJsonFrom(origin, signed)) {
+      deps.federationSender.heardFrom(origin);
+      return origin;
+    }
   }
   if (forbidden) throw new MatrixError('M_FORBIDDEN', 'Federation with this server is not allowed');
   throw new MatrixError('M_UNAUTHORIZED', 'The X-Matrix signature does not verify');

@@ -59,6 +59,8 @@ export class TransactionReceiver {
       byRoom.set(roomId, [...(byRoom.get(roomId) ?? []), pdu]);
     }
     const result: TransactionResult = { pdus: {} };
+    // Messages are answered before they commit (PduReceiver pipelines them): their commits are awaited below.
+    const commits: Promise<unknown>[] = [];
     await Promise.all(
       [...byRoom].map(async ([roomId, pdus]) => {
         const denied = roomId !== '' && !(await this.aclAllows(origin, roomId));
@@ -69,13 +71,14 @@ export class TransactionReceiver {
             continue;
           }
           // The origin is asked for what is missing (prev events, auth events, state).
-          const outcome = await this.pdus.receive(pdu, origin);
+          const outcome = await this.pdus.receive(pdu, origin, commits);
           if (outcome.eventId === undefined) continue;
           result.pdus[outcome.eventId] = outcome.outcome === 'accepted' || outcome.outcome === 'known' ? {} : { error: `${outcome.outcome}: ${outcome.reason}` };
         }
       }),
     );
     // The answer acknowledges the PDUs: they are on disk before it goes.
+    await Promise.all(commits);
     await this.pdus.flush();
     for (const edu of body.edus ?? []) {
       if (!isJsonObject(edu) || typeof edu.edu_type !== 'string' || !isJsonObject(edu.content)) continue;

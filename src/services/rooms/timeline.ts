@@ -30,7 +30,7 @@ import type { Repositories, Storage } from '../../storage/storage.ts';
 import { KeyedMutex } from '../../util/keyed-mutex.ts';
 import type { ServerEvents } from '../server-events.ts';
 import type { EventStore, LocalEvent } from './event-store.ts';
-import { DependencyFailedError, EventPersister, inTimeline, PendingStateGroup, type AppendedEvent, type PersistHook, type PersistRequest, type StateGroupRef } from './event-persister.ts';
+import { DependencyFailedError, EventPersister, inTimeline, PendingStateGroup, type AfterCommit, type AppendedEvent, type PersistHook, type PersistRequest, type StateGroupRef } from './event-persister.ts';
 import type { RecentEvents } from './recent-events.ts';
 import type { RoomStates, StateMap } from './room-states.ts';
 
@@ -85,6 +85,8 @@ export class Timeline {
     private readonly signing: { serverName: string; key: SigningKey },
     private readonly clock: () => number,
     persistHooks: readonly PersistHook[] = [],
+    /** Hooks for backfilled events (the room's past), run in the transaction storing each one. */
+    private readonly historyHooks: readonly PersistHook[] = [],
   ) {
     this.persister = new EventPersister(storage, persistHooks);
   }
@@ -132,6 +134,20 @@ export class Timeline {
    * its stream position, or null when it was rejected or soft-failed.
    */
   async appendReceived(event: RoomEvent, stateBefore: { group: number | null; state: StateMap }, rejectedReason: string | null): Promise<{ appended: AppendedEvent | null; softFailed: boolean }> {
+    const { softFailed, committed } = await this.handReceived(event, stateBefore, rejectedReason);
+    return { appended: await committed, softFailed };
+  }
+
+  /**
+   * appendReceived without waiting for the commit: once the event is handed to the persister (and
+   * step 6 has decided whether it is soft-failed), the next event of the room can be checked while
+   * this one commits with others. `committed` settles after the commit.
+   */
+  async handReceived(
+    event: RoomEvent,
+    stateBefore: { group: number | null; state: StateMap },
+    rejectedReason: string | null,
+  ): Promise<{ softFailed: boolean; committed: Promise<AppendedEvent | null> }> {
     const rules = await this.eventStore.roomRules(event.roomId);
     const handed = await this.roomLocks.run(event.roomId, async () => {
       const tip = await this.tip(event.roomId);
@@ -163,8 +179,7 @@ export class Timeline {
       }
       return { ...this.persistOnTip(tip, { event, before: stateBefore, after, received }, current), softFailed };
     });
-    const committed = await handed.committed;
-    return { appended: committed.appended ? await this.published(committed) : null, softFailed: handed.softFailed };
+    return { softFailed: handed.softFailed, committed: handed.committed.then((committed) => (committed.appended ? this.published(committed) : null)) };
   }
 
   /**
@@ -179,6 +194,7 @@ export class Timeline {
   async appendBackfilled(event: RoomEvent, stateBefore: { group: number | null; state: StateMap }, rejectedReason: string | null, position: number, replacesOutlier: boolean): Promise<AppendedEvent | null> {
     const key = event.stateKey === undefined || rejectedReason !== null ? undefined : stateKeyOf(event.type, event.stateKey);
     const streamPosition = rejectedReason === null ? position : null;
+    const afterCommits: AfterCommit[] = [];
     const local = await this.storage.transaction(async (tx): Promise<LocalEvent> => {
       const before = stateBefore.group ?? (stateBefore.state.size > 0 ? await tx.stateGroups.create(event.roomId, stateBefore.state) : null);
       const after = key ? await tx.stateGroups.create(event.roomId, new Map(stateBefore.state).set(key, event.eventId), before === null ? undefined : { id: before, state: stateBefore.state }) : before;
@@ -201,9 +217,17 @@ export class Timeline {
       if (!replacesOutlier) await tx.roomEvents.insertEvent(row, event.prevEventIds, event.authEventIds);
       else if (!(await tx.roomEvents.promoteOutlier(row))) throw new Error(`${event.eventId} is no longer an outlier`);
       if (rejectedReason === null && event.redacts !== undefined) await tx.roomEvents.recordRedaction(event.redacts, event.eventId);
+      if (streamPosition !== null) {
+        const stateAfter = key ? new Map(stateBefore.state).set(key, event.eventId) : stateBefore.state;
+        for (const hook of this.historyHooks) {
+          const returned = (await hook(tx, [{ appended: { event, streamPosition }, stateAfter }])) ?? [];
+          for (const afterCommit of returned) if (afterCommit) afterCommits.push(afterCommit);
+        }
+      }
       return { event, streamPosition, rejected: rejectedReason !== null, stateBeforeGroup: before, stateAfterGroup: after };
     });
     this.eventStore.rememberHistory(local);
+    for (const afterCommit of afterCommits) afterCommit();
     return streamPosition === null ? null : { event, streamPosition };
   }
 

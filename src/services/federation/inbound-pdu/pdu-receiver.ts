@@ -17,6 +17,12 @@
  *
  * The same checks take the room's past fetched by backfill (`receiveHistory`): those events go into
  * the history below the timeline (Timeline.appendBackfilled) instead, and step 6 does not apply.
+ *
+ * The PDUs of a transaction are pipelined: a message (a non-state event that was not rejected) is
+ * handed to the timeline and the next PDU checked while it commits, so a transaction's events commit
+ * together instead of one commit each. What the next PDU needs of a handed message is the state
+ * before (and so after) it, held here until the commit; since only non-state events are left in
+ * flight, every state and auth event the checks read is committed. Any other event is awaited.
  */
 import { MatrixError } from '../../../core/errors.ts';
 import { checkPduFormat } from '../../../core/events/check-pdu-format.ts';
@@ -35,7 +41,7 @@ import { checkSignatures, type ServerKeyLookup } from './check-signatures.ts';
 import { checkAgainstState, stateBeforeEvent } from './state-before.ts';
 
 export type PduOutcome =
-  | { outcome: 'accepted'; eventId: string; streamPosition: number; redacted: boolean }
+  | { outcome: 'accepted'; eventId: string; redacted: boolean }
   | { outcome: 'rejected' | 'soft-failed'; eventId: string; reason: string }
   | { outcome: 'known'; eventId: string }
   | { outcome: 'dropped'; eventId?: string; reason: string };
@@ -51,9 +57,19 @@ export interface MissingEventFetching {
  * How an event arrives: new (in a transaction, or fetched for the gap before one: then with the
  * gap's `budget`), or from the room's past (backfill), at the stream position reserved for it.
  */
-type Arrival = { kind: 'new'; origin: string | undefined; budget?: FetchBudget } | { kind: 'history'; roomId: string; origin: string; position: number; budget: FetchBudget };
+type Arrival =
+  | { kind: 'new'; origin: string | undefined; budget?: FetchBudget; /** Commits not waited for (see receive). */ pipeline?: Promise<unknown>[] }
+  | { kind: 'history'; roomId: string; origin: string; position: number; budget: FetchBudget; pipeline?: undefined };
+
+/** A room's messages handed to the timeline and not committed yet, with the state before each. */
+interface InFlight {
+  states: Map<string, StateBefore>;
+  commits: Set<Promise<unknown>>;
+}
 
 export class PduReceiver {
+  private readonly inFlight = new Map<string, InFlight>();
+
   constructor(
     private readonly storage: Storage,
     private readonly eventStore: EventStore,
@@ -71,9 +87,13 @@ export class PduReceiver {
     return this.storage.flush();
   }
 
-  /** A new event, sent by `origin` (which is asked for what is missing; nothing is fetched without it). */
-  receive(json: unknown, origin?: string): Promise<PduOutcome> {
-    return this.process(json, { kind: 'new', origin });
+  /**
+   * A new event, sent by `origin` (which is asked for what is missing; nothing is fetched without it).
+   * With `pipeline`, a message may be answered before it commits: its commit is added to `pipeline`,
+   * which the caller awaits before acknowledging it.
+   */
+  receive(json: unknown, origin?: string, pipeline?: Promise<unknown>[]): Promise<PduOutcome> {
+    return this.process(json, { kind: 'new', origin, pipeline });
   }
 
   /**
@@ -102,6 +122,7 @@ export class PduReceiver {
       return { outcome: 'dropped', reason: error instanceof MatrixError ? error.message : 'not a valid event' };
     }
     if (event.roomId !== roomId) return { outcome: 'dropped', eventId: event.eventId, reason: 'room_id does not match the room' };
+    if (this.inFlight.get(roomId)?.states.has(event.eventId)) return { outcome: 'known', eventId: event.eventId };
     const stored = await this.eventStore.localEvent(event.eventId);
     // An outlier (known as part of the auth DAG only) found in the room's past takes its place there.
     const replacesOutlier = arrival.kind === 'history' && stored !== undefined && !stored.rejected && stored.stateAfterGroup === null;
@@ -113,7 +134,7 @@ export class PduReceiver {
     const checked = withCheckedContentHash(event, rules);
     event = checked.event;
     // 5 needs the state before the event, from its prev events (or, where they are missing, from the origin).
-    let before = await stateBeforeEvent(event, rules, this.eventStore, this.roomStates);
+    let before = (await this.stateBeforeInFlight(event)) ?? (await stateBeforeEvent(event, rules, this.eventStore, this.roomStates));
     if (!before) {
       const filled = await this.missingPrevEvents(event, rules, arrival);
       if (filled === 'known') return { outcome: 'known', eventId: event.eventId };
@@ -129,13 +150,47 @@ export class PduReceiver {
     if (arrival.kind === 'history') {
       const appended = await this.timeline.appendBackfilled(event, before, rejectedReason, arrival.position, replacesOutlier);
       if (!appended) return { outcome: 'rejected', eventId: event.eventId, reason: rejectedReason ?? 'rejected' };
-      return { outcome: 'accepted', eventId: event.eventId, streamPosition: appended.streamPosition, redacted: checked.redacted };
+      return { outcome: 'accepted', eventId: event.eventId, redacted: checked.redacted };
     }
     // 6 (soft failure) runs under the room's lock in the timeline.
-    const { appended, softFailed } = await this.timeline.appendReceived(event, before, rejectedReason);
+    const { softFailed, committed } = await this.timeline.handReceived(event, before, rejectedReason);
+    if (arrival.pipeline && rejectedReason === null && event.stateKey === undefined && before.group !== null) {
+      this.holdInFlight(event, before, committed);
+      arrival.pipeline.push(committed);
+    } else {
+      await committed;
+    }
     if (rejectedReason !== null) return { outcome: 'rejected', eventId: event.eventId, reason: rejectedReason };
-    if (softFailed || !appended) return { outcome: 'soft-failed', eventId: event.eventId, reason: 'not allowed by the current state of the room' };
-    return { outcome: 'accepted', eventId: event.eventId, streamPosition: appended.streamPosition, redacted: checked.redacted };
+    if (softFailed) return { outcome: 'soft-failed', eventId: event.eventId, reason: 'not allowed by the current state of the room' };
+    return { outcome: 'accepted', eventId: event.eventId, redacted: checked.redacted };
+  }
+
+  /**
+   * The state before an event whose prev events are messages in flight (see the class comment), when
+   * they all had the same; after waiting for the room's commits when only some prev events are in flight.
+   */
+  private async stateBeforeInFlight(event: RoomEvent): Promise<StateBefore | undefined> {
+    const room = this.inFlight.get(event.roomId);
+    if (!room || !event.prevEventIds.some((id) => room.states.has(id))) return undefined;
+    const befores = new Set(event.prevEventIds.map((id) => room.states.get(id)));
+    const [only] = befores;
+    if (befores.size === 1 && only) return only;
+    await Promise.allSettled(room.commits);
+    return undefined;
+  }
+
+  private holdInFlight(event: RoomEvent, before: StateBefore, committed: Promise<unknown>): void {
+    let room = this.inFlight.get(event.roomId);
+    if (!room) this.inFlight.set(event.roomId, (room = { states: new Map(), commits: new Set() }));
+    room.states.set(event.eventId, before);
+    room.commits.add(committed);
+    // After the commit the event store knows the event (the timeline told it before `committed` settled).
+    const release = () => {
+      room.states.delete(event.eventId);
+      room.commits.delete(committed);
+      if (room.commits.size === 0 && this.inFlight.get(event.roomId) === room) this.inFlight.delete(event.roomId);
+    };
+    committed.then(release, release);
   }
 
   /**

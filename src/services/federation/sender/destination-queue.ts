@@ -68,6 +68,14 @@ export class DestinationQueue {
     this.wake();
   }
 
+  /** Ends a backoff early: the destination is known to be back. */
+  retryNow(): void {
+    if (!this.retryTimer) return;
+    clearTimeout(this.retryTimer);
+    this.retryTimer = undefined;
+    this.wake();
+  }
+
   stop(): void {
     this.stopped = true;
     clearTimeout(this.retryTimer);

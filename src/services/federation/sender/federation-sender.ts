@@ -72,6 +72,14 @@ export class FederationSender {
     for (const queue of this.queues.values()) queue.stop();
   }
 
+  /**
+   * A signed request came from `server`: if its queue is waiting out a backoff, the server is back,
+   * so what waits for it is sent now rather than when the backoff ends (as Synapse does).
+   */
+  heardFrom(server: string): void {
+    this.queues.get(server)?.retryNow();
+  }
+
   /** Sends an ephemeral EDU (typing, receipts, presence) with the destination's next transaction; a restart loses it. */
   sendEdu(destination: string, edu: JsonObject): void {
     if (destination !== this.serverName) this.queue(destination).addEdu(edu);
