@@ -6,7 +6,8 @@
  * both certificates. The load generator runs here and shares the machine's cores with both servers.
  *   verify       this machine's Ed25519 verification rate on a signed message event, ours and raw
  *                libsodium (bench/core-signing.ts), measured first, to set the ingest rate beside it
- *   ingest       B's users send messages on B; A's rate of accepting them from B's transactions
+ *   ingest       B's users send messages on B; A's rate of accepting them from B's transactions, live
+ *                and as B's backlog for A after A was down (bench/federation/ingest.ts)
  *   remote_join  a user of B joins a big room of A: time until they can send
  * LATTICE_BENCH_SCENARIOS=ingest,remote_join runs only some scenarios; LATTICE_BENCH_KEEP=1 keeps the
  * servers' directories (configuration, database, log) afterwards.

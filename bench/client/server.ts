@@ -41,7 +41,8 @@ export interface BenchServerOptions {
 
 export class BenchServer {
   private constructor(
-    readonly child: ChildProcess,
+    private process: ChildProcess,
+    private readonly config: string,
     readonly baseUrl: string,
     readonly serverName: string,
     readonly dir: string,
@@ -61,15 +62,22 @@ export class BenchServer {
     const ca = options.federation ? await configureFederation(document, dir, serverName) : undefined;
     const config = join(dir, 'lattice.yaml');
     writeFileSync(config, document.toString());
-    const profileDir = process.env.LATTICE_BENCH_CPU_PROF;
-    const nodeArgs = [...(profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : []), ...(process.env.LATTICE_BENCH_NODE_ARGS?.split(' ').filter(Boolean) ?? [])];
-    // The server's log goes to a file, as under a service manager, and stays readable after a failure.
-    const log = openSync(join(dir, 'server.log'), 'w');
-    const child = spawn(process.execPath, [...nodeArgs, bin, 'start', '-c', config], { stdio: ['ignore', log, log] });
     const baseUrl = `${scheme}://127.0.0.1:${port}`;
-    const server = new BenchServer(child, baseUrl, serverName, dir, ca);
+    const server = new BenchServer(spawnLattice(config, dir, 'w'), config, baseUrl, serverName, dir, ca);
     await server.waitUntilReady();
     return server;
+  }
+
+  get child(): ChildProcess {
+    return this.process;
+  }
+
+  /** Stops the server and starts it again on its database and port (a server that was down). */
+  async restart(whileDown: () => Promise<void> = async () => undefined): Promise<void> {
+    await this.stopProcess();
+    await whileDown();
+    this.process = spawnLattice(this.config, this.dir, 'a');
+    await this.waitUntilReady();
   }
 
   /** Current and peak resident memory of the server process, MiB (/proc/<pid>/status VmRSS, VmHWM). */
@@ -89,13 +97,16 @@ export class BenchServer {
 
   /** Stops the server (SIGTERM, as a service manager does) and removes its directory unless `keep`. */
   async stop(keep = false): Promise<void> {
-    if (this.child.exitCode === null) {
-      await new Promise<void>((resolve) => {
-        this.child.once('exit', () => resolve());
-        this.child.kill('SIGTERM');
-      });
-    }
+    await this.stopProcess();
     if (!keep) rmSync(this.dir, { recursive: true, force: true });
+  }
+
+  private async stopProcess(): Promise<void> {
+    if (this.child.exitCode !== null) return;
+    await new Promise<void>((resolve) => {
+      this.child.once('exit', () => resolve());
+      this.child.kill('SIGTERM');
+    });
   }
 
   private async waitUntilReady(): Promise<void> {
@@ -118,6 +129,14 @@ export class BenchServer {
       await agent.close();
     }
   }
+}
+
+/** `lattice start` with the configuration `config`; its log goes to a file, as under a service manager, and stays readable after a failure. */
+function spawnLattice(config: string, dir: string, logMode: 'w' | 'a'): ChildProcess {
+  const profileDir = process.env.LATTICE_BENCH_CPU_PROF;
+  const nodeArgs = [...(profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : []), ...(process.env.LATTICE_BENCH_NODE_ARGS?.split(' ').filter(Boolean) ?? [])];
+  const log = openSync(join(dir, 'server.log'), logMode);
+  return spawn(process.execPath, [...nodeArgs, bin, 'start', '-c', config], { stdio: ['ignore', log, log] });
 }
 
 /**
