@@ -24,7 +24,7 @@ import { testEngines } from '../../src/testing/test-databases.ts';
 import { registerUser, type TestUser } from '../harness/accounts.ts';
 import { eventually, startFederatedServers, type FederatedServers } from '../harness/federation.ts';
 import type { TestHomeserver } from '../harness/homeserver.ts';
-import { rawRequest } from '../harness/requests.ts';
+import { clientApi, rawRequest } from '../harness/requests.ts';
 import { xMatrixAuthorization } from '../harness/server-requests.ts';
 import { issueTestCertificate } from '../harness/test-certificates.ts';
 
@@ -216,6 +216,13 @@ for (const engine of testEngines) describe(`server-server-api "Retrieving missin
     const stored = (await b.homeserver.storage.roomEvents.events([renamed!.eventId])).get(renamed!.eventId);
     expect(stored).to.include({ outlier: true, streamPosition: null, rejectedReason: null });
     expect((await allMessages(b, bob, roomId)).at(-1)).to.equal('cites a new name');
+    // When the outlier itself arrives, it takes its place in b.test's timeline and state.
+    expect(await sendTransaction(serverOf(c), b, [renamed!.pdu])).to.deep.equal({ [renamed!.eventId]: {} });
+    const promoted = (await b.homeserver.storage.roomEvents.events([renamed!.eventId])).get(renamed!.eventId);
+    expect(promoted).to.include({ outlier: false, rejectedReason: null });
+    expect(promoted!.streamPosition).to.be.a('number');
+    const member = await clientApi(() => b)(bob, 'GET', `/rooms/${enc(roomId)}/state/m.room.member/${enc(carol.userId)}`);
+    expect(member.json.displayname).to.equal('Carol elsewhere');
   });
 
   describe('an origin whose get_missing_events answer holds an event signed by the wrong key', function () {

@@ -79,6 +79,8 @@ export interface PersistRequest {
 export interface ReceivedEventOutcome {
   rejectedReason: string | null;
   softFailed: boolean;
+  /** The event is stored as an outlier (fetched as an auth event before it arrived): its row takes its place. */
+  replacesOutlier?: boolean;
   current?: { group: StateGroupRef; state: StateMap; changes: CurrentStateChange[] };
 }
 
@@ -227,8 +229,7 @@ export class EventPersister {
         const appended = inTimeline(request) ? { event, streamPosition: position++ } : null;
         written.push({ appended, event, stateBeforeGroup: beforeGroup, stateAfterGroup: afterGroup, afterCommit: [] });
       }
-      await tx.roomEvents.insertEvents(
-        written.map(({ appended, event, stateBeforeGroup, stateAfterGroup }, i) => ({
+      const rows = written.map(({ appended, event, stateBeforeGroup, stateAfterGroup }, i) => ({
           event: {
             eventId: event.eventId,
             roomId: event.roomId,
@@ -247,8 +248,12 @@ export class EventPersister {
           },
           prevEventIds: event.prevEventIds,
           authEventIds: event.authEventIds,
-        })),
-      );
+        }));
+      const promoted = rows.filter((_, i) => requests[i]!.received?.replacesOutlier);
+      await tx.roomEvents.insertEvents(promoted.length === 0 ? rows : rows.filter((_, i) => !requests[i]!.received?.replacesOutlier));
+      for (const { event } of promoted) {
+        if (!(await tx.roomEvents.promoteOutlier(event))) throw new Error(`${event.eventId} is no longer an outlier`);
+      }
       await writeRoomChanges(
         tx,
         written.flatMap((persisted, i) => (persisted.appended ? [{ ...persisted, appended: persisted.appended, current: requests[i]!.received?.current, currentGroup: currentGroups[i] }] : [])),

@@ -134,19 +134,21 @@ export class Timeline {
    * its stream position, or null when it was rejected or soft-failed.
    */
   async appendReceived(event: RoomEvent, stateBefore: { group: number | null; state: StateMap }, rejectedReason: string | null): Promise<{ appended: AppendedEvent | null; softFailed: boolean }> {
-    const { softFailed, committed } = await this.handReceived(event, stateBefore, rejectedReason);
+    const { softFailed, committed } = await this.handReceived(event, stateBefore, rejectedReason, false);
     return { appended: await committed, softFailed };
   }
 
   /**
    * appendReceived without waiting for the commit: once the event is handed to the persister (and
    * step 6 has decided whether it is soft-failed), the next event of the room can be checked while
-   * this one commits with others. `committed` settles after the commit.
+   * this one commits with others. `committed` settles after the commit. An event held as an outlier
+   * (`replacesOutlier`: fetched as another's auth event before it arrived) takes its place.
    */
   async handReceived(
     event: RoomEvent,
     stateBefore: { group: number | null; state: StateMap },
     rejectedReason: string | null,
+    replacesOutlier: boolean,
   ): Promise<{ softFailed: boolean; committed: Promise<AppendedEvent | null> }> {
     const rules = await this.eventStore.roomRules(event.roomId);
     const handed = await this.roomLocks.run(event.roomId, async () => {
@@ -162,7 +164,7 @@ export class Timeline {
       // The event continues every branch the room has: the state after it is the room's.
       const continuesAll = tip.extremities.every((extremity) => event.prevEventIds.includes(extremity.eventId));
       let current: { group: StateGroupRef; state: StateMap } = after;
-      let received: PersistRequest['received'] = { rejectedReason, softFailed };
+      let received: PersistRequest['received'] = { rejectedReason, softFailed, replacesOutlier };
       if (accepted && !continuesAll) {
         // The source must know the event itself and the events still being committed.
         const source = { getEvents: (ids: readonly EventId[]) => this.eventsIncludingUncommitted(ids, event) };
@@ -316,7 +318,9 @@ export class Timeline {
           stateBeforeGroup: persisted.stateBeforeGroup,
           stateAfterGroup: persisted.stateAfterGroup,
         };
-        this.eventStore.remember(local);
+        // A promoted outlier may have been redacted already: nothing is assumed of it.
+        if (request.received?.replacesOutlier) this.eventStore.rememberHistory(local);
+        else this.eventStore.remember(local);
         this.uncommitted.delete(event.eventId);
         if (!persisted.appended) return { appended: null, membershipChange: undefined };
         const memberKey = event.type === 'm.room.member' ? stateKeyOf(event.type, event.stateKey!) : undefined;

@@ -176,15 +176,16 @@ export class RoomEventRepository {
   }
 
   /**
-   * An outlier found to be part of the room's history (backfill): its place in the timeline and the
-   * state around it. Returns whether the event was an outlier still.
+   * An outlier found to be part of the room's history (backfill) or arriving as a new event: its place
+   * in the timeline and the state around it. Returns whether the event was an outlier still.
    */
-  async promoteOutlier(event: Pick<StoredEvent, 'eventId' | 'streamPosition' | 'pdu' | 'rejectedReason' | 'stateBeforeGroup' | 'stateAfterGroup'>): Promise<boolean> {
+  async promoteOutlier(event: Pick<StoredEvent, 'eventId' | 'streamPosition' | 'pdu' | 'rejectedReason' | 'stateBeforeGroup' | 'stateAfterGroup'> & { softFailed?: boolean }): Promise<boolean> {
     const updated = await this.db('events').where({ event_id: event.eventId, outlier: true }).update({
       stream_position: event.streamPosition,
       pdu_json: JSON.stringify(event.pdu),
       outlier: false,
       rejected_reason: event.rejectedReason,
+      soft_failed: event.softFailed ?? false,
       state_before_group: event.stateBeforeGroup,
       state_after_group: event.stateAfterGroup,
     });

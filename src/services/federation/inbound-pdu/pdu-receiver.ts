@@ -124,8 +124,8 @@ export class PduReceiver {
     if (event.roomId !== roomId) return { outcome: 'dropped', eventId: event.eventId, reason: 'room_id does not match the room' };
     if (this.inFlight.get(roomId)?.states.has(event.eventId)) return { outcome: 'known', eventId: event.eventId };
     const stored = await this.eventStore.localEvent(event.eventId);
-    // An outlier (known as part of the auth DAG only) found in the room's past takes its place there.
-    const replacesOutlier = arrival.kind === 'history' && stored !== undefined && !stored.rejected && stored.stateAfterGroup === null;
+    // An outlier (known as part of the auth DAG only) that arrives, new or in the room's past, takes its place there.
+    const replacesOutlier = stored !== undefined && !stored.rejected && stored.stateAfterGroup === null;
     if (stored && !replacesOutlier) return { outcome: 'known', eventId: event.eventId };
     // 2. Signatures.
     const unsigned = await checkSignatures(event, rules, this.keys);
@@ -153,7 +153,7 @@ export class PduReceiver {
       return { outcome: 'accepted', eventId: event.eventId, redacted: checked.redacted };
     }
     // 6 (soft failure) runs under the room's lock in the timeline.
-    const { softFailed, committed } = await this.timeline.handReceived(event, before, rejectedReason);
+    const { softFailed, committed } = await this.timeline.handReceived(event, before, rejectedReason, replacesOutlier);
     if (arrival.pipeline && rejectedReason === null && event.stateKey === undefined && before.group !== null) {
       this.holdInFlight(event, before, committed);
       arrival.pipeline.push(committed);
