@@ -6,6 +6,7 @@
  */
 import { expect } from 'chai';
 import type { JsonObject } from '../../src/core/canonical-json.ts';
+import { generateSigningKey } from '../../src/core/crypto/signing-key.ts';
 import { buildEvent } from '../../src/core/events/build-event.ts';
 import type { EventId, RoomId, UserId } from '../../src/core/ids/identifiers.ts';
 import { getRoomVersion } from '../../src/core/room-versions/known-versions.ts';
@@ -134,6 +135,66 @@ describe('server-server-api "Transactions": PUT /send/{txnId} in both directions
     expect(member.json.displayname).to.equal('Bob of b.test');
     const extremities = await a.homeserver.storage.roomEvents.forwardExtremities(roomId);
     expect(extremities).to.deep.equal([tip[0]]);
+  });
+
+  it('"Checks performed on receipt of a PDU": a bad signature, a bad content hash, a failed auth check and a soft failure, each treated as the spec says, beside a valid message', async function () {
+    const roomId = (await api(alice, 'POST', '/createRoom', { preset: 'public_chat' })).json.room_id;
+    const room = `/rooms/${encodeURIComponent(roomId)}`;
+    const join = await bobEvent(roomId, { type: 'm.room.member', stateKey: '@bob:b.test', content: { membership: 'join' } });
+    expect(Object.values((await sendTransaction(transaction([join]))).json.pdus)).to.deep.equal([{}]);
+    const key = b.homeserver.serverKeys.signingKey;
+    const state = await api(alice, 'GET', `${room}/state`);
+    const idOf = (stateKey: string) => state.json.find((e: { type: string; state_key: string }) => `${e.type}|${e.state_key}` === stateKey).event_id as EventId;
+    const afterJoin = await a.homeserver.storage.roomEvents.forwardExtremities(roomId);
+    let depth = 50;
+    const build = (body: string, signer = key, prevEvents = afterJoin) =>
+      buildEvent(
+        {
+          rules: getRoomVersion('12'),
+          roomId: roomId as RoomId,
+          type: 'm.room.message',
+          sender: '@bob:b.test' as UserId,
+          content: { msgtype: 'm.text', body },
+          prevEvents: prevEvents as EventId[],
+          authEvents: [idOf('m.room.power_levels|'), idOf('m.room.member|@bob:b.test')],
+          depth: ++depth,
+          originServerTs: Date.now(),
+        },
+        { serverName: 'b.test', key: signer },
+      );
+    // 2. Signed with another key under b.test's key ID: dropped.
+    const forged = build('forged', { ...generateSigningKey(), keyId: key.keyId, version: key.version });
+    // 3. Content changed after hashing and signing: the signature (over the redacted event) holds; accepted redacted.
+    const tampered = build('original');
+    const tamperedPdu = { ...tampered.pdu, content: { msgtype: 'm.text', body: 'changed on the way' } };
+    const valid = build('valid', key, [tampered.event.eventId]);
+    // 4. An intruder's message (never joined): rejected.
+    const intruder = buildEvent(
+      { rules: getRoomVersion('12'), roomId: roomId as RoomId, type: 'm.room.message', sender: '@mallory:b.test' as UserId, content: { msgtype: 'm.text', body: 'intruder' }, prevEvents: [valid.event.eventId], authEvents: [idOf('m.room.power_levels|')], depth: ++depth, originServerTs: Date.now() },
+      { serverName: 'b.test', key },
+    );
+    const answer = await sendTransaction(transaction([forged.pdu, tamperedPdu, valid.pdu, intruder.pdu]));
+    expect(answer.status).to.equal(200);
+    const results = answer.json.pdus as Record<string, { error?: string }>;
+    expect(results[forged.event.eventId]?.error).to.match(/^dropped/);
+    expect(results[tampered.event.eventId]).to.deep.equal({});
+    expect(results[valid.event.eventId]).to.deep.equal({});
+    expect(results[intruder.event.eventId]?.error).to.match(/^rejected/);
+    // 6. alice bans bob; then a message of his built before the ban passes at its position but not against the current state.
+    expect((await api(alice, 'POST', `${room}/ban`, { user_id: '@bob:b.test', reason: 'test' })).status).to.equal(200);
+    const late = build('sent before the ban reached b.test', key, [valid.event.eventId]);
+    const lateAnswer = await sendTransaction(transaction([late.pdu]));
+    expect((lateAnswer.json.pdus as Record<string, { error?: string }>)[late.event.eventId]?.error).to.match(/^soft-failed/);
+
+    const messages = await api(alice, 'GET', `${room}/messages?dir=b&limit=50`);
+    const events = messages.json.chunk as Array<{ event_id: string; type: string; content: { body?: string } }>;
+    expect(events.map((e) => e.event_id)).to.not.include.members([forged.event.eventId, intruder.event.eventId, late.event.eventId]);
+    expect(events.find((e) => e.event_id === valid.event.eventId)?.content.body).to.equal('valid');
+    expect(events.find((e) => e.event_id === tampered.event.eventId)?.content).to.deep.equal({});
+    expect((await api(alice, 'GET', `${room}/event/${encodeURIComponent(intruder.event.eventId)}`)).status).to.equal(404);
+    // Nothing else in the room was affected: bob is banned, alice can still send.
+    expect((await api(alice, 'GET', `${room}/state/m.room.member/${encodeURIComponent('@bob:b.test')}`)).json.membership).to.equal('ban');
+    expect((await api(alice, 'PUT', `${room}/send/m.room.message/after-hostile`, { msgtype: 'm.text', body: 'still here' })).status).to.equal(200);
   });
 
   it('answers a retried transaction as before, and reports a PDU that failed its checks', async function () {
