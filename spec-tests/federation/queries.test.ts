@@ -1,10 +1,11 @@
 /**
  * server-server-api "Querying for information" from the client's side: a client on a.test reads the
- * profile of a user of b.test and joins a room by an alias of b.test, both asked of b.test over TLS.
+ * profile of a user of b.test and joins a room by an alias of b.test, both asked of b.test over TLS;
+ * and a profile change on b.test reaches a.test as the user's new member event.
  */
 import { expect } from 'chai';
 import { registerUser, type TestUser } from '../harness/accounts.ts';
-import { startFederatedServers, type FederatedServers } from '../harness/federation.ts';
+import { eventually, startFederatedServers, type FederatedServers } from '../harness/federation.ts';
 import type { TestHomeserver } from '../harness/homeserver.ts';
 import { rawRequest } from '../harness/requests.ts';
 
@@ -46,6 +47,19 @@ describe('client queries answered by another server (query/profile, query/direct
     expect(joined.json.room_id).to.equal(roomId);
     const unknown = await call(a, alice, 'GET', `/directory/room/${encodeURIComponent('#nothing:b.test')}`);
     expect(unknown.json.errcode).to.equal('M_NOT_FOUND');
+  });
+
+  it('a profile change of a user of b.test reaches a.test\'s members of their rooms in /sync (their member event)', async function () {
+    const roomId = (await call(b, bob, 'POST', '/createRoom', { preset: 'public_chat' })).json.room_id as string;
+    expect((await call(a, alice, 'POST', `/join/${encodeURIComponent(roomId)}?server_name=b.test`, {})).status).to.equal(200);
+    const since = (await call(a, alice, 'GET', '/sync?timeout=0')).json.next_batch as string;
+    expect((await call(b, bob, 'PUT', `/profile/${encodeURIComponent(bob.userId)}/displayname`, { displayname: 'Bob, renamed' })).status).to.equal(200);
+    const member = await eventually(async () => {
+      const sync = await call(a, alice, 'GET', `/sync?since=${since}&timeout=1000`);
+      const events = (sync.json.rooms?.join?.[roomId]?.timeline?.events ?? []) as Array<{ type: string; state_key?: string; content: { displayname?: string } }>;
+      return events.find((e) => e.type === 'm.room.member' && e.state_key === bob.userId && e.content.displayname === 'Bob, renamed');
+    });
+    expect(member.content).to.include({ membership: 'join', displayname: 'Bob, renamed' });
   });
 
   it('GET and POST /publicRooms?server=b.test list b.test\'s published rooms, read over federation', async function () {
