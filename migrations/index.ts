@@ -25,6 +25,7 @@ import * as openIdTokens from './0020-openid-tokens.ts';
 import * as remoteInvites from './0021-remote-invites.ts';
 import * as remoteKnocks from './0022-remote-knocks.ts';
 import * as federationEduOutbox from './0028-federation-edu-outbox.ts';
+import * as remoteRoomMemberships from './0029-remote-room-memberships.ts';
 
 export interface Migration {
   name: string;
@@ -55,4 +56,5 @@ export const migrations: Migration[] = [
   { name: '0021-remote-invites', ...remoteInvites },
   { name: '0022-remote-knocks', ...remoteKnocks },
   { name: '0028-federation-edu-outbox', ...federationEduOutbox },
+  { name: '0029-remote-room-memberships', ...remoteRoomMemberships },
 ];

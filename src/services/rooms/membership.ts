@@ -10,6 +10,7 @@ import type { OutgoingInvites } from '../federation/invites/outgoing-invites.ts'
 import type { RemoteInvites } from '../federation/invites/remote-invites.ts';
 import type { RemoteJoiner } from '../federation/joins/remote-join.ts';
 import type { RemoteMembership } from '../federation/joins/remote-membership.ts';
+import type { RemoteRoomMemberships } from '../federation/remote-room-memberships.ts';
 import type { RemoteKnocks } from '../federation/joins/remote-knocks.ts';
 import type { Storage } from '../../storage/storage.ts';
 import type { Requester } from '../accounts/accounts.ts';
@@ -23,7 +24,7 @@ export class Membership {
     private readonly timeline: Timeline,
     private readonly roomStates: RoomStates,
     /** Membership in rooms on other servers and of their users; without it, local rooms and users only. */
-    private readonly federation?: { serverName: string; joiner: RemoteJoiner; invites: RemoteInvites; outgoingInvites: OutgoingInvites; knocks?: RemoteKnocks; remoteMembership?: RemoteMembership },
+    private readonly federation?: { serverName: string; joiner: RemoteJoiner; invites: RemoteInvites; outgoingInvites: OutgoingInvites; knocks?: RemoteKnocks; remoteMembership?: RemoteMembership; remoteRoomMemberships?: RemoteRoomMemberships },
     private readonly restrictedJoins?: RestrictedJoins,
   ) {}
 
@@ -38,8 +39,7 @@ export class Membership {
       if (!this.federation || via.length === 0) throw new MatrixError('M_NOT_FOUND', 'No known room with that ID');
       const content = { ...(await this.profileContent(requester.userId)), ...(reason ? { reason } : {}) };
       await this.federation.joiner.join(requester.userId, roomId, via, content);
-      await this.federation.invites.joined(requester.userId, roomId);
-      await this.federation.knocks?.joined(requester.userId, roomId);
+      await this.federation.remoteRoomMemberships?.joined(requester.userId, roomId);
       await this.storage.roomEvents.unforget(requester.userId, roomId);
       return;
     }

@@ -18,9 +18,7 @@ import type { ClientEvents } from '../rooms/client-events.ts';
 import type { EventStore, LocalEvent } from '../rooms/event-store.ts';
 import type { HistoryVisibility } from '../rooms/history-visibility.ts';
 import type { IgnoredUsers } from '../rooms/ignored-users.ts';
-import type { RemoteInvites } from '../federation/invites/remote-invites.ts';
-import type { RemoteKnocks } from '../federation/joins/remote-knocks.ts';
-import { addRemoteKnocks } from './remote-knock-sync.ts';
+import type { RemoteRoomMemberships } from '../federation/remote-room-memberships.ts';
 import type { RecentEvents } from '../rooms/recent-events.ts';
 import type { Membership, RoomStates, StateMap } from '../rooms/room-states.ts';
 import type { RoomUnreadCounts, UnreadCounts } from './unread-counts.ts';
@@ -100,10 +98,8 @@ export class RoomSync {
     private readonly clientEvents: ClientEvents,
     private readonly ignoredUsers: IgnoredUsers,
     private readonly unreadCounts: UnreadCounts,
-    /** Invites to rooms this server is not in (server-server-api "Inviting to a room"). */
-    private readonly remoteInvites?: RemoteInvites,
-    /** Knocks on rooms this server is not in (server-server-api "Knocking upon a room"). */
-    private readonly remoteKnocks?: RemoteKnocks,
+    /** Invites and knocks of rooms this server is not in (server-server-api "Inviting to a room", "Knocking upon a room"). */
+    private readonly remoteRoomMemberships?: RemoteRoomMemberships,
   ) {}
 
   async rooms(request: RoomSyncRequest): Promise<RoomsSync> {
@@ -158,9 +154,7 @@ export class RoomSync {
         result.leave[roomId] = { ...room, account_data: { events: applyEventFilter(filter?.account_data, accountData) } };
       }
     }
-    await this.addRemoteInvites(request, memberships, result);
-    // Knocks on rooms this server is not in (remote-knock-sync.ts).
-    if (this.remoteKnocks) await addRemoteKnocks(request, memberships, result, this.remoteKnocks, this.clientEvents, (await this.remoteInvites?.forUser(userId)) ?? []);
+    await this.addRemoteRoomMemberships(request, memberships, result);
     // Receipts are ephemeral data of the room, so a new one brings the room, with its new counts.
     const counts = await this.unreadCounts.counts(userId, Object.keys(result.join), request.upTo, filter?.timeline?.unread_thread_notifications === true);
     for (const [roomId, room] of Object.entries(result.join)) Object.assign(room, counts.get(roomId));
@@ -237,19 +231,27 @@ export class RoomSync {
     return [...[...events.values()].map((event) => toStrippedStateEvent(event)), ...(await this.clientEvents.format(requester, [memberEvent], { omitRoomId: true }))];
   }
 
-  /** Invites to rooms this server is not in, once each (their position is on the events stream). */
-  private async addRemoteInvites(request: RoomSyncRequest, memberships: ReadonlyMap<string, Membership>, result: RoomsSync): Promise<void> {
-    for (const invite of (await this.remoteInvites?.forUser(request.userId)) ?? []) {
-      if (memberships.has(invite.roomId) || !roomWanted(request.filter, invite.roomId)) continue;
-      if (invite.streamPosition > request.upTo || (request.since !== undefined && invite.streamPosition <= request.since)) continue;
-      const event = this.remoteInvites!.inviteEvent(invite);
-      const own = await this.clientEvents.format({ userId: request.userId, deviceId: request.deviceId }, [event], { omitRoomId: true });
-      if (invite.membership === 'invite') {
-        const stripped = invite.inviteState.flatMap((json) => strippedStateFromJson(json) ?? []);
-        result.invite[invite.roomId] = { invite_state: { events: [...stripped, ...own] } };
-      } else if (request.since !== undefined || request.filter?.include_leave) {
-        // A rejected invite: its leave, once (left rooms appear in an initial sync only with include_leave).
-        result.leave[invite.roomId] = { timeline: { events: own, limited: false, prev_batch: `s${invite.streamPosition - 1}` }, state: { events: [] }, account_data: { events: [] } };
+  /**
+   * Invites and knocks of rooms this server is not in, and the leaves that rejected or retracted them,
+   * each once (their position is on the events stream): the invite or knock with the stripped state
+   * the other server sent (client-server-api "GET /sync": `invite_state`, `knock_state`).
+   */
+  private async addRemoteRoomMemberships(request: RoomSyncRequest, memberships: ReadonlyMap<string, Membership>, result: RoomsSync): Promise<void> {
+    const { userId, since, upTo, filter } = request;
+    for (const remote of (await this.remoteRoomMemberships?.forUser(userId)) ?? []) {
+      // A room known here is synced from its own state.
+      if (memberships.has(remote.roomId) || !roomWanted(filter, remote.roomId)) continue;
+      if (remote.streamPosition > upTo || (since !== undefined && remote.streamPosition <= since)) continue;
+      const event = this.remoteRoomMemberships!.eventOf(remote);
+      // "Ignoring Users": invites from ignored users are not sent.
+      if (remote.membership === 'invite' && (await this.ignoredUsers.of(userId)).has(event.sender)) continue;
+      const own = await this.clientEvents.format({ userId, deviceId: request.deviceId }, [event], { omitRoomId: true });
+      const stripped = remote.strippedState.flatMap((json) => strippedStateFromJson(json) ?? []);
+      if (remote.membership === 'invite') result.invite[remote.roomId] = { invite_state: { events: [...stripped, ...own] } };
+      else if (remote.membership === 'knock') result.knock[remote.roomId] = { knock_state: { events: [...stripped, ...own] } };
+      else if (since !== undefined || filter?.include_leave) {
+        // Left rooms appear in an initial sync only with include_leave.
+        result.leave[remote.roomId] = { timeline: { events: own, limited: false, prev_batch: `s${remote.streamPosition - 1}` }, state: { events: [] }, account_data: { events: [] } };
       }
     }
   }

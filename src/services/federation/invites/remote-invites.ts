@@ -1,12 +1,10 @@
 /**
  * The invitee's server in server-server-api "Inviting to a room": PUT /v2/invite checks the invite the
  * inviting server built (format, signatures, a member event inviting a user of this server), signs it
- * too and answers with it. When this server is not in the room, the invite is kept (with the stripped
- * state the inviter sent) and numbered on the events stream so the user's /sync shows it under
+ * too and answers with it. When this server is not in the room, the invite is kept as the user's
+ * membership in a room this server is not in (RemoteRoomMemberships), so their /sync shows it under
  * `invite`; joining goes through the inviter's server, and a rejection is reported under `leave`.
- * Invites are held in memory per user once read: every /sync of the user asks.
  */
-import { LRUCache } from 'lru-cache';
 import { isJsonObject, type JsonObject } from '../../../core/canonical-json.ts';
 import type { SigningKey } from '../../../core/crypto/signing-key.ts';
 import { MatrixError } from '../../../core/errors.ts';
@@ -16,9 +14,8 @@ import { addEventSignature } from '../../../core/events/signatures.ts';
 import { serverNameOf, type RoomId, type UserId } from '../../../core/ids/identifiers.ts';
 import type { RemoteMembership } from '../joins/remote-membership.ts';
 import { getRoomVersion, isSupportedRoomVersion } from '../../../core/room-versions/known-versions.ts';
-import type { RemoteInvite } from '../../../storage/repositories/remote-invites.ts';
 import type { Storage } from '../../../storage/storage.ts';
-import type { ServerEvents } from '../../server-events.ts';
+import type { RemoteRoomMemberships } from '../remote-room-memberships.ts';
 import { checkSignatures, type ServerKeyLookup } from '../inbound-pdu/check-signatures.ts';
 
 export interface InviteRequest {
@@ -28,11 +25,9 @@ export interface InviteRequest {
 }
 
 export class RemoteInvites {
-  private readonly byUser = new LRUCache<string, RemoteInvite[]>({ max: 10_000 });
-
   constructor(
     private readonly storage: Storage,
-    private readonly events: ServerEvents,
+    private readonly memberships: RemoteRoomMemberships,
     private readonly keys: ServerKeyLookup,
     private readonly signing: { serverName: string; key: SigningKey },
   ) {}
@@ -61,35 +56,16 @@ export class RemoteInvites {
     // In the room already, the invite arrives with the room's other events.
     if (!(await this.storage.roomEvents.room(roomId))) {
       const inviteState = (request.invite_room_state ?? []).filter(isJsonObject).slice(0, 50);
-      const position = await this.storage.transaction(async (tx) => {
-        const next = await tx.streamCounters.nextPosition('events');
-        await tx.remoteInvites.put({ userId: event.stateKey!, roomId, eventId, roomVersion: rules.id, event: signed, inviteState, membership: 'invite', streamPosition: next });
-        return next;
-      });
-      this.byUser.delete(event.stateKey);
-      this.events.emit('roomEvent', { roomId, eventId, position, userIds: [event.stateKey], membershipOf: event.stateKey });
+      await this.memberships.record({ ...event, pdu: signed as Pdu }, rules.id, 'invite', inviteState);
     }
     return { event: signed };
   }
 
-  /** The user's invites to rooms this server is not in (and rejections not yet reported). */
-  async forUser(userId: string): Promise<readonly RemoteInvite[]> {
-    let invites = this.byUser.get(userId);
-    if (!invites) this.byUser.set(userId, (invites = await this.storage.remoteInvites.forUser(userId)));
-    return invites;
-  }
-
   /** The servers to join the room through: the inviter's. */
   async serversFor(userId: string, roomId: string): Promise<string[]> {
-    const invite = (await this.forUser(userId)).find((candidate) => candidate.roomId === roomId);
-    const sender = invite && typeof invite.event.sender === 'string' ? serverNameOf(invite.event.sender as UserId) : undefined;
+    const invite = await this.memberships.of(userId, roomId);
+    const sender = invite?.membership === 'invite' && typeof invite.event.sender === 'string' ? serverNameOf(invite.event.sender as UserId) : undefined;
     return sender ? [sender] : [];
-  }
-
-  /** The user joined the room (it is known here now): the invite is done with. */
-  async joined(userId: string, roomId: string): Promise<void> {
-    await this.storage.remoteInvites.remove(userId, roomId);
-    this.byUser.delete(userId);
   }
 
   /**
@@ -97,22 +73,10 @@ export class RemoteInvites {
    * inviter's server; /sync then reports the room under `leave`. False when there is no such invite.
    */
   async reject(userId: string, roomId: string, content: JsonObject, membership: RemoteMembership): Promise<boolean> {
-    const invite = (await this.forUser(userId)).find((candidate) => candidate.roomId === roomId && candidate.membership === 'invite');
-    if (!invite) return false;
+    const invite = await this.memberships.of(userId, roomId);
+    if (invite?.membership !== 'invite') return false;
     const { event } = await membership.leave(userId, roomId as RoomId, await this.serversFor(userId, roomId), content);
-    const position = await this.storage.transaction(async (tx) => {
-      const next = await tx.streamCounters.nextPosition('events');
-      await tx.remoteInvites.put({ ...invite, eventId: event.eventId, event: event.pdu, membership: 'leave', streamPosition: next });
-      return next;
-    });
-    this.byUser.delete(userId);
-    this.events.emit('roomEvent', { roomId, eventId: event.eventId, position, userIds: [userId], membershipOf: userId });
+    await this.memberships.record(event, invite.roomVersion, 'leave', invite.strippedState);
     return true;
-  }
-
-  /** The invite event as the room version reads it. */
-  inviteEvent(invite: RemoteInvite): RoomEvent {
-    const rules = getRoomVersion(invite.roomVersion);
-    return toRoomEvent(invite.event as Pdu, rules, invite.eventId as RoomEvent['eventId']);
   }
 }
