@@ -105,6 +105,8 @@ export class DestinationQueue {
         if (transaction.upTo.events !== undefined || transaction.upTo.edus !== undefined) await this.context.delivered(this.destination, transaction.upTo);
       }
     } catch (error) {
+      // Stopping closes the database under a transaction being read: nothing to report or retry.
+      if (this.stopped) return;
       this.context.onError(this.destination, error);
       this.failures++;
       const backoff = Math.min(maxRetryMs, firstRetryMs * 2 ** (this.failures - 1));
