@@ -38,9 +38,9 @@ export class FederationOutboxRepository {
     return rows.map((row) => ({ destination: row.destination, streamPosition: Number(row.stream_position), eventId: row.event_id }));
   }
 
-  /** Removes the destination's events up to and including `upTo` (they were delivered). */
-  async removeUpTo(destination: string, upTo: number): Promise<void> {
-    await this.db('federation_outbox').where({ destination }).andWhere('stream_position', '<=', upTo).delete();
+  /** Removes the destination's events at these stream positions (they were delivered). */
+  async remove(destination: string, streamPositions: readonly number[]): Promise<void> {
+    if (streamPositions.length > 0) await this.db('federation_outbox').where({ destination }).whereIn('stream_position', [...streamPositions]).delete();
   }
 
   /** Every destination with events or EDUs waiting. */
@@ -62,7 +62,8 @@ export class FederationOutboxRepository {
     return rows.map((row) => ({ id: Number(row.id), edu: JSON.parse(row.edu_json) as JsonObject }));
   }
 
-  async removeEdusUpTo(destination: string, upTo: number): Promise<void> {
-    await this.db('federation_edu_outbox').where({ destination }).andWhere('id', '<=', upTo).delete();
+  /** Removes the destination's EDUs with these IDs (they were delivered). */
+  async removeEdus(destination: string, ids: readonly number[]): Promise<void> {
+    if (ids.length > 0) await this.db('federation_edu_outbox').where({ destination }).whereIn('id', [...ids]).delete();
   }
 }

@@ -27,8 +27,11 @@ export interface QueueContext {
   nextEvents(destination: string, limit: number): Promise<OutboxEntry[]>;
   nextEdus(destination: string, limit: number): Promise<OutboxEdu[]>;
   pdusOf(entries: readonly OutboxEntry[]): Promise<JsonObject[]>;
-  /** The transaction was accepted: its persisted events and EDUs up to these positions can go. */
-  delivered(destination: string, upTo: { events?: number; edus?: number }): Promise<void>;
+  /**
+   * The transaction was accepted: its persisted events and EDUs can go (by their keys, not "up to":
+   * a row written by a transaction that committed late can have a smaller key and not be sent yet).
+   */
+  delivered(destination: string, sent: { events: number[]; edus: number[] }): Promise<void>;
   onError(destination: string, error: unknown): void;
 }
 
@@ -36,8 +39,8 @@ interface Transaction {
   txnId: string;
   pdus: JsonObject[];
   edus: JsonObject[];
-  /** The last outbox positions it carries. */
-  upTo: { events?: number; edus?: number };
+  /** The outbox keys of what it carries: the events' stream positions and the durable EDUs' IDs. */
+  sent: { events: number[]; edus: number[] };
 }
 
 let transactionCounter = 0;
@@ -102,7 +105,7 @@ export class DestinationQueue {
         });
         this.inFlight = undefined;
         this.failures = 0;
-        if (transaction.upTo.events !== undefined || transaction.upTo.edus !== undefined) await this.context.delivered(this.destination, transaction.upTo);
+        if (transaction.sent.events.length > 0 || transaction.sent.edus.length > 0) await this.context.delivered(this.destination, transaction.sent);
       }
     } catch (error) {
       // Stopping closes the database under a transaction being read: nothing to report or retry.
@@ -124,6 +127,6 @@ export class DestinationQueue {
     const durable = await this.context.nextEdus(this.destination, maxEdus);
     const edus = [...durable.map((entry) => entry.edu), ...this.edus.splice(0, maxEdus - durable.length)];
     if (entries.length === 0 && edus.length === 0) return undefined;
-    return { txnId: `${this.context.clock()}-${++transactionCounter}`, pdus: await this.context.pdusOf(entries), edus, upTo: { events: entries.at(-1)?.streamPosition, edus: durable.at(-1)?.id } };
+    return { txnId: `${this.context.clock()}-${++transactionCounter}`, pdus: await this.context.pdusOf(entries), edus, sent: { events: entries.map((entry) => entry.streamPosition), edus: durable.map((entry) => entry.id) } };
   }
 }

@@ -108,9 +108,9 @@ export class FederationSender {
           const events = await this.eventStore.localEvents(entries.map((entry) => entry.eventId));
           return entries.flatMap((entry) => events.get(entry.eventId as EventId)?.event.pdu ?? []);
         },
-        delivered: async (to, upTo) => {
-          if (upTo.events !== undefined) await this.storage.federationOutbox.removeUpTo(to, upTo.events);
-          if (upTo.edus !== undefined) await this.storage.federationOutbox.removeEdusUpTo(to, upTo.edus);
+        delivered: async (to, sent) => {
+          await this.storage.federationOutbox.remove(to, sent.events);
+          await this.storage.federationOutbox.removeEdus(to, sent.edus);
         },
         onError: this.onError,
       });
