@@ -7,6 +7,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { clientBenchmark } from './client.ts';
 import { coreBenchmark } from './core.ts';
 import { federationBenchmark } from './federation.ts';
+import { mediaBenchmark } from './media.ts';
 import { startupBenchmark } from './startup.ts';
 
 export type Figures = Record<string, number | string>;
@@ -34,7 +35,7 @@ export interface BenchResult {
   targets?: Record<string, Target & { met: boolean }>;
 }
 
-const areas: Record<string, (options: BenchOptions) => Promise<Figures | AreaResult>> = { startup: startupBenchmark, core: coreBenchmark, client: clientBenchmark, federation: federationBenchmark };
+const areas: Record<string, (options: BenchOptions) => Promise<Figures | AreaResult>> = { startup: startupBenchmark, core: coreBenchmark, client: clientBenchmark, federation: federationBenchmark, media: mediaBenchmark };
 
 const args = process.argv.slice(2);
 const requested = args.filter((a) => !a.startsWith('--'));

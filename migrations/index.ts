@@ -24,8 +24,14 @@ import * as federationOutbox from './0019-federation-outbox.ts';
 import * as openIdTokens from './0020-openid-tokens.ts';
 import * as remoteInvites from './0021-remote-invites.ts';
 import * as remoteKnocks from './0022-remote-knocks.ts';
+import * as media from './0023-media.ts';
+import * as eventRelations from './0024-event-relations.ts';
+import * as eventSearch from './0025-event-search.ts';
+import * as pusherDelivery from './0026-pusher-delivery.ts';
+import * as reportsNoticesUserDirectory from './0027-reports-notices-user-directory.ts';
 import * as federationEduOutbox from './0028-federation-edu-outbox.ts';
 import * as remoteRoomMemberships from './0029-remote-room-memberships.ts';
+import * as pusherDevices from './0030-pusher-devices.ts';
 
 export interface Migration {
   name: string;
@@ -55,6 +61,12 @@ export const migrations: Migration[] = [
   { name: '0020-openid-tokens', ...openIdTokens },
   { name: '0021-remote-invites', ...remoteInvites },
   { name: '0022-remote-knocks', ...remoteKnocks },
+  { name: '0023-media', ...media },
+  { name: '0024-event-relations', ...eventRelations },
+  { name: '0025-event-search', ...eventSearch },
+  { name: '0026-pusher-delivery', ...pusherDelivery },
+  { name: '0027-reports-notices-user-directory', ...reportsNoticesUserDirectory },
   { name: '0028-federation-edu-outbox', ...federationEduOutbox },
   { name: '0029-remote-room-memberships', ...remoteRoomMemberships },
+  { name: '0030-pusher-devices', ...pusherDevices },
 ];

@@ -28,6 +28,8 @@ import { Filters } from './services/filters/filters.ts';
 import { Profiles } from './services/profiles/profiles.ts';
 import { PushRules } from './services/push/push-rules.ts';
 import { Pushers } from './services/push/pushers.ts';
+import { PushDelivery } from './services/push/push-delivery.ts';
+import { PushGatewayClient } from './services/push/push-gateway-client.ts';
 import { PushActions } from './services/push/push-actions.ts';
 import { Notifications } from './services/push/notifications.ts';
 import { ClientTransactions } from './services/client-transactions.ts';
@@ -48,6 +50,8 @@ import { RemoteJoiner } from './services/federation/joins/remote-join.ts';
 import { RemoteQueries } from './services/federation/remote-queries.ts';
 import { RestrictedJoins } from './services/rooms/restricted-joins.ts';
 import { SpaceHierarchy } from './services/rooms/space-hierarchy.ts';
+import { RoomSummaries } from './services/rooms/room-summary.ts';
+import { RoomUpgrades } from './services/rooms/room-upgrades.ts';
 import { ResidentJoins } from './services/federation/joins/resident-joins.ts';
 import { ResidentLeavesAndKnocks } from './services/federation/joins/resident-leaves-and-knocks.ts';
 import { RemoteMembership } from './services/federation/joins/remote-membership.ts';
@@ -74,6 +78,9 @@ import { RoomCreation } from './services/rooms/room-creation.ts';
 import { RoomDirectory } from './services/rooms/room-directory.ts';
 import { RoomPermissions } from './services/rooms/room-permissions.ts';
 import { RoomReads } from './services/rooms/room-reads.ts';
+import { RoomSearch } from './services/search/room-search.ts';
+import { SearchContext } from './services/search/search-context.ts';
+import { searchIndexHook } from './services/search/search-index.ts';
 import { RoomSending } from './services/rooms/room-sending.ts';
 import { RoomStates } from './services/rooms/room-states.ts';
 import { UnreadCounts } from './services/sync/unread-counts.ts';
@@ -82,9 +89,23 @@ import { Timeline } from './services/rooms/timeline.ts';
 import { Receipts } from './services/ephemeral/receipts.ts';
 import { Presence } from './services/ephemeral/presence.ts';
 import { IgnoredUsers } from './services/rooms/ignored-users.ts';
+import { BundledAggregations } from './services/rooms/bundled-aggregations.ts';
+import { RelationIndex } from './services/rooms/relation-index.ts';
+import { Relations } from './services/rooms/relations.ts';
 import { Typing } from './services/ephemeral/typing.ts';
 import { RoomSync } from './services/sync/room-sync.ts';
 import { UserDirectory } from './services/user-directory.ts';
+import { Reports } from './services/moderation/reports.ts';
+import { ServerNotices } from './services/server-notices.ts';
+import { ContentRepository } from './services/media/content-repository.ts';
+import { MediaStore } from './services/media/media-store.ts';
+import { RemoteMedia } from './services/media/remote-media.ts';
+import { Thumbnailer } from './services/media/thumbnailer.ts';
+import { Thumbnails } from './services/media/thumbnails.ts';
+import { SafeFetcher } from './services/media/safe-fetch.ts';
+import { UrlBlacklist } from './services/media/url-blacklist.ts';
+import { UrlPreviews } from './services/media/url-previews.ts';
+import { serverSoftware } from './version.ts';
 import type { Logger } from './util/logger.ts';
 
 export interface HomeserverOptions {
@@ -180,7 +201,21 @@ export class Homeserver {
       const federationSender = new FederationSender(storage, eventStore, config.server_name, federationRequester, clock, (destination, error) =>
         logger.warn({ destination, err: error }, 'federation transaction failed; it will be retried'),
       );
-      const timeline = new Timeline(storage, eventStore, roomStates, recentEvents, events, { serverName: config.server_name, key: signingKey }, clock, [pushActions.persistHook, federationSender.persistHook]);
+      const relationIndex = new RelationIndex(storage, config.server_name);
+      const userDirectory = new UserDirectory(
+        storage,
+        eventStore,
+        roomStates,
+        {
+          serverName: config.server_name,
+          enabled: config.user_directory.enabled,
+          searchAllUsers: config.user_directory.search_all_users,
+          preferLocalUsers: config.user_directory.prefer_local_users,
+          hidden: config.server_notices ? [`@${config.server_notices.system_mxid_localpart}:${config.server_name}`] : [],
+        },
+        (error) => logger.warn({ err: error }, "user directory: listing a room's members failed"),
+      );
+      const timeline = new Timeline(storage, eventStore, roomStates, recentEvents, events, { serverName: config.server_name, key: signingKey }, clock, [pushActions.persistHook, federationSender.persistHook, searchIndexHook, relationIndex.persistHook, userDirectory.persistHook], [relationIndex.historyHook, searchIndexHook]);
       // Missing prev and auth events, state and history are asked of the room's other servers.
       const historyRequests = new RoomHistoryRequests(federationRequester);
       const onHistoryFailure = (what: string, error: unknown) => logger.info({ err: error }, `federation: ${what} failed`);
@@ -203,9 +238,10 @@ export class Homeserver {
       const membership = new Membership(storage, timeline, roomStates, { serverName: config.server_name, joiner: remoteJoiner, invites: remoteInvites, outgoingInvites, knocks: remoteKnocks, remoteMembership, remoteRoomMemberships }, restrictedJoins);
       const permissions = new RoomPermissions(eventStore, roomStates);
       const historyVisibility = new HistoryVisibility(roomStates);
-      const clientEvents = new ClientEvents(storage, eventStore, roomStates, clock);
       const ignoredUsers = new IgnoredUsers(storage, events);
+      const clientEvents = new ClientEvents(storage, eventStore, roomStates, clock, new BundledAggregations(relationIndex, eventStore, ignoredUsers));
       const roomReads = new RoomReads(storage, eventStore, roomStates, historyVisibility, clientEvents, ignoredUsers, backfiller);
+      const relations = new Relations(storage, eventStore, roomStates, roomReads, historyVisibility, ignoredUsers, clientEvents);
       const accountData = new AccountData(storage, events);
       const typing = new Typing(roomStates, events);
       const receipts = new Receipts(storage, eventStore, roomStates, accountData, events, clock);
@@ -225,9 +261,57 @@ export class Homeserver {
         { storage, roomStates, typing, receipts, presence, toDevice, crossSigning },
       );
       await federationSender.start();
+      await userDirectory.start();
+      const pushGatewayClient = new PushGatewayClient({ ipRangeDenyList: config.ip_range_blacklist, ipRangeAllowList: config.ip_range_whitelist });
+      const pushDelivery = new PushDelivery(storage, eventStore, roomStates, events, pushGatewayClient, clock, (pusher, error, outcome) =>
+        logger.warn({ userId: pusher.userId, appId: pusher.appId, err: error }, `push to a gateway failed; ${outcome}`),
+      );
+      await pushDelivery.start();
       const notifier = new SyncNotifier(startPositions, events);
+      const mediaStore = new MediaStore(config.media_store_path);
+      const media = new ContentRepository(
+        storage,
+        mediaStore,
+        new Thumbnails(storage, mediaStore, new Thumbnailer(config.max_image_pixels), config.server_name),
+        new RemoteMedia(federationClient, mediaStore, config.max_upload_size),
+        {
+          serverName: config.server_name,
+          maxUploadSize: config.max_upload_size,
+          uploadQuota: config.media_upload_quota,
+          maxPendingUploads: config.max_pending_media_uploads,
+          unusedExpirationMs: config.unused_expiration_time,
+          legacyUnauthenticatedMedia: config.enable_legacy_unauthenticated_media,
+          onQuotaReached: (userId) =>
+            void serverNotices.usageLimitReached(userId, 'storage', 'You have used all of your media upload quota; delete media or contact the administrator to upload more.').catch((error: unknown) => logger.warn({ err: error, userId }, 'the media quota notice was not sent')),
+        },
+        clock,
+      );
+      const urlBlacklist = new UrlBlacklist(config.url_preview_url_blacklist);
+      const urlPreviewFetcher = config.url_preview_enabled
+        ? new SafeFetcher({
+            ipRangeDenyList: config.url_preview_ip_range_blacklist,
+            ipRangeAllowList: config.url_preview_ip_range_whitelist,
+            denyListName: 'url_preview_ip_range_blacklist',
+            isUrlBlocked: (url) => urlBlacklist.blocks(url),
+            // As Synapse: some sites give OpenGraph tags only to crawlers; no version is given away.
+            headers: { 'user-agent': `${serverSoftware.name} (bot)`, 'accept-language': config.url_preview_accept_language.join(', ') },
+          })
+        : undefined;
+      const urlPreviews = urlPreviewFetcher && new UrlPreviews(urlPreviewFetcher, media, { maxSpiderSize: config.max_spider_size }, (url, error) =>
+        logger.info({ url, err: error }, "URL preview: the page's image could not be stored"),
+      );
       const metrics = new Registry();
       collectDefaultMetrics({ register: metrics, prefix: 'lattice_' });
+      const roomSummaries = new RoomSummaries(eventStore, roomStates, config.server_name, { rooms: remoteQueries, outstanding: [remoteRoomMemberships] });
+      const roomCreation = new RoomCreation(storage, timeline, membership, config.server_name, config.default_room_version);
+      // Notices to users (e.g. a quota exceeded): services that send them get this instance.
+      const serverNotices = new ServerNotices(storage, { accounts, roomCreation, membership, roomStates, timeline, accountData }, config.server_name, config.server_notices && {
+        systemLocalpart: config.server_notices.system_mxid_localpart,
+        systemDisplayName: config.server_notices.system_mxid_display_name,
+        systemAvatarUrl: config.server_notices.system_mxid_avatar_url,
+        roomName: config.server_notices.room_name,
+        adminContact: config.admin_contact ?? config.public_baseurl,
+      });
       const deps: ApiDependencies = {
         serverName: config.server_name,
         publicBaseurl: config.public_baseurl,
@@ -249,7 +333,9 @@ export class Homeserver {
         residentLeavesAndKnocks,
         remoteInvites,
         remoteQueries,
-        spaceHierarchy: new SpaceHierarchy(eventStore, roomStates, config.server_name, remoteQueries),
+        spaceHierarchy: new SpaceHierarchy(roomStates, roomSummaries, config.server_name, remoteQueries),
+        roomSummaries,
+        roomUpgrades: new RoomUpgrades(storage, eventStore, roomStates, timeline, membership, roomCreation, config.server_name),
         federationDomainWhitelist: config.federation_domain_whitelist,
         metrics,
         rateLimits: new RateLimits(config),
@@ -259,29 +345,38 @@ export class Homeserver {
         accounts,
         userInteractiveAuth: new UserInteractiveAuth(storage, accounts, clock, registrationTokens),
         sharedSecretRegistration: new SharedSecretRegistration(config.registration_shared_secret, accounts, clock),
-        profiles: new Profiles(storage, config.server_name, (userId) => membership.refreshProfile(userId), remoteQueries),
+        profiles: new Profiles(storage, config.server_name, async (userId) => {
+            await membership.refreshProfile(userId);
+            await userDirectory.refreshLocalUser(userId);
+          }, remoteQueries),
         filters: new Filters(storage),
         turn: { uris: config.turn_uris, sharedSecret: config.turn_shared_secret, lifetimeMs: config.turn_user_lifetime },
         defaultRoomVersion: config.default_room_version,
         accountData,
         pushRules,
-        pushers: new Pushers(storage, clock),
+        pushers: new Pushers(storage, events, clock),
         notifications: new Notifications(storage, eventStore, clientEvents),
         deviceKeys,
         crossSigning,
         keyBackup: new KeyBackup(storage),
         toDevice,
         sync: new Sync(storage, notifier, pushRules, deviceKeys, roomSync, presence),
-        roomCreation: new RoomCreation(storage, timeline, membership, config.server_name, config.default_room_version),
+        roomCreation,
         membership,
-        roomSending: new RoomSending(storage, config.server_name, timeline, roomStates, eventStore, permissions, clientTransactions),
+        roomSending: new RoomSending(storage, config.server_name, timeline, roomStates, eventStore, permissions, clientTransactions, relations),
         roomReads,
+        relations,
+        roomSearch: new RoomSearch(storage, eventStore, roomStates, historyVisibility, clientEvents, ignoredUsers, roomReads, new SearchContext(storage, eventStore, roomStates, historyVisibility, clientEvents, ignoredUsers)),
         roomAliases: new RoomAliases(storage, roomStates, permissions, config.server_name, remoteQueries),
         roomDirectory: new RoomDirectory(storage, roomStates, permissions),
         typing,
         presence,
-        userDirectory: new UserDirectory(storage, roomStates, config.server_name),
+        userDirectory,
+        reports: new Reports(storage, eventStore, roomStates, roomReads, config.server_name, clock),
+        serverNotices,
         receipts,
+        media,
+        urlPreviews,
       };
 
       const running: RunningListener[] = [];
@@ -299,7 +394,7 @@ export class Homeserver {
         });
       }
       const closeClient = { stop: () => void federationClient?.close() };
-      return new Homeserver(config, storage, serverKeys, started, running, logger, [presence, eduFederation, federationSender, closeClient]);
+      return new Homeserver(config, storage, serverKeys, started, running, logger, [presence, eduFederation, federationSender, pushDelivery, closeClient, { stop: () => urlPreviewFetcher?.close() }]);
     } catch (error) {
       await Promise.all(started.map((l) => l.close(0)));
       await storage.close();

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { testEngines } from '../../src/testing/test-databases.ts';
-import { registerUser, type TestUser } from '../harness/accounts.ts';
+import { loginUser, registerUser, type TestUser } from '../harness/accounts.ts';
 import { useTestHomeserver } from '../harness/homeserver.ts';
 import { rawRequest } from '../harness/requests.ts';
 
@@ -50,6 +50,25 @@ for (const engine of testEngines) {
       const badUrl = await setPusher(alice, { ...pusher, data: { url: 'https://push.example.org/' } });
       expect(badUrl.json.errcode).to.equal('M_INVALID_PARAM');
       expect((await setPusher(alice, { ...pusher, kind: 'carrier-pigeon' })).json.errcode).to.equal('M_INVALID_PARAM');
+    });
+
+    it('a device\'s pushers go when it logs out (as Synapse does), other devices\' stay; deactivation removes them all', async function () {
+      const carol = await registerUser(server(), 'carol');
+      const phone = await loginUser(server(), carol, 'PHONE');
+      const tablet = await loginUser(server(), carol, 'TABLET');
+      await setPusher(phone, { ...pusher, pushkey: 'phone-token' });
+      await setPusher(tablet, { ...pusher, pushkey: 'tablet-token' });
+      expect((await pushers(carol)).map((p: { pushkey: string }) => p.pushkey).sort()).to.deep.equal(['phone-token', 'tablet-token']);
+      expect((await rawRequest(server().baseUrl, '/_matrix/client/v3/logout', { method: 'POST', body: {}, accessToken: phone.accessToken })).status).to.equal(200);
+      expect((await pushers(carol)).map((p: { pushkey: string }) => p.pushkey)).to.deep.equal(['tablet-token']);
+      const deactivated = await rawRequest(server().baseUrl, '/_matrix/client/v3/account/deactivate', {
+        method: 'POST',
+        body: { auth: { type: 'm.login.password', identifier: { type: 'm.id.user', user: carol.userId }, password: carol.password } },
+        accessToken: tablet.accessToken,
+      });
+      expect(deactivated.status, deactivated.text).to.equal(200);
+      const stored = await server().homeserver.storage.pushers.ofUser(carol.userId);
+      expect(stored).to.deep.equal([]);
     });
   });
 }

@@ -23,15 +23,21 @@ import type { Receipts } from '../services/ephemeral/receipts.ts';
 import type { Typing } from '../services/ephemeral/typing.ts';
 import type { Presence } from '../services/ephemeral/presence.ts';
 import type { UserDirectory } from '../services/user-directory.ts';
+import type { Reports } from '../services/moderation/reports.ts';
+import type { ServerNotices } from '../services/server-notices.ts';
 import type { Membership } from '../services/rooms/membership.ts';
 import type { RoomAliases } from '../services/rooms/room-aliases.ts';
 import type { RoomCreation } from '../services/rooms/room-creation.ts';
 import type { RoomDirectory } from '../services/rooms/room-directory.ts';
 import type { RoomReads } from '../services/rooms/room-reads.ts';
+import type { Relations } from '../services/rooms/relations.ts';
+import type { RoomSearch } from '../services/search/room-search.ts';
 import type { RoomSending } from '../services/rooms/room-sending.ts';
 import type { RemoteInvites } from '../services/federation/invites/remote-invites.ts';
 import type { RemoteQueries } from '../services/federation/remote-queries.ts';
 import type { SpaceHierarchy } from '../services/rooms/space-hierarchy.ts';
+import type { RoomUpgrades } from '../services/rooms/room-upgrades.ts';
+import type { RoomSummaries } from '../services/rooms/room-summary.ts';
 import type { ResidentJoins } from '../services/federation/joins/resident-joins.ts';
 import type { ResidentLeavesAndKnocks } from '../services/federation/joins/resident-leaves-and-knocks.ts';
 import type { TransactionReceiver } from '../services/federation/transaction-receiver.ts';
@@ -40,6 +46,8 @@ import type { RoomReadsForServers } from '../services/federation/room-reads-for-
 import type { DirectoryForServers } from '../services/federation/directory-for-servers.ts';
 import type { UserKeysForServers } from '../services/federation/user-keys-for-servers.ts';
 import type { OpenIdTokens } from '../services/accounts/openid-tokens.ts';
+import type { ContentRepository } from '../services/media/content-repository.ts';
+import type { UrlPreviews } from '../services/media/url-previews.ts';
 
 export interface ApiDependencies {
   serverName: string;
@@ -61,6 +69,8 @@ export interface ApiDependencies {
   remoteInvites: RemoteInvites;
   remoteQueries: RemoteQueries;
   spaceHierarchy: SpaceHierarchy;
+  roomUpgrades: RoomUpgrades;
+  roomSummaries: RoomSummaries;
   /** federation_domain_whitelist: when set, the only servers whose requests are accepted. */
   federationDomainWhitelist: readonly string[] | undefined;
   metrics: Registry;
@@ -89,10 +99,17 @@ export interface ApiDependencies {
   membership: Membership;
   roomSending: RoomSending;
   roomReads: RoomReads;
+  relations: Relations;
+  roomSearch: RoomSearch;
   roomAliases: RoomAliases;
   typing: Typing;
   presence: Presence;
   userDirectory: UserDirectory;
+  reports: Reports;
+  serverNotices: ServerNotices;
   roomDirectory: RoomDirectory;
   receipts: Receipts;
+  media: ContentRepository;
+  /** Undefined unless url_preview_enabled. */
+  urlPreviews?: UrlPreviews;
 }

@@ -1,6 +1,9 @@
 /** Every endpoint Lattice serves, grouped by spec area; each listener mounts those of its resources. */
 import { getRegistrationNonce, registerWithSharedSecret } from './admin/register.ts';
 import * as registrationTokens from './admin/registration-tokens.ts';
+import * as eventReports from './admin/event-reports.ts';
+import * as serverNotices from './admin/server-notices.ts';
+import * as reportContent from './client/report-content.ts';
 import * as accountData from './client/account-data.ts';
 import * as accountDeactivation from './client/account-deactivation.ts';
 import * as capabilities from './client/capabilities.ts';
@@ -48,7 +51,10 @@ import * as redaction from './client/redaction.ts';
 import * as roomSend from './client/room-send.ts';
 import * as roomEventByTimestamp from './client/room-event-by-timestamp.ts';
 import * as roomState from './client/room-state.ts';
+import * as searchEndpoint from './client/search.ts';
 import * as rooms from './client/rooms.ts';
+import * as relations from './client/relations.ts';
+import * as threadsList from './client/threads-list.ts';
 import type { Endpoint } from './endpoint.ts';
 import * as federationBackfill from './federation/backfill.ts';
 import * as federationEventAuth from './federation/event-auth.ts';
@@ -60,6 +66,8 @@ import * as federationInvites from './federation/invites.ts';
 import * as federationJoins from './federation/joins.ts';
 import * as federationSpaceHierarchy from './federation/space-hierarchy.ts';
 import * as spaceHierarchy from './client/space-hierarchy.ts';
+import * as roomUpgrades from './client/room-upgrades.ts';
+import * as roomSummary from './client/room-summary.ts';
 import * as federationKnocking from './federation/knocking.ts';
 import * as federationLeaving from './federation/leaving.ts';
 import * as federationTransactions from './federation/transactions.ts';
@@ -69,6 +77,10 @@ import * as federationVersion from './federation/version.ts';
 import * as keyQuery from './keys/key-query.ts';
 import * as serverKeys from './keys/server-keys.ts';
 import * as metrics from './metrics.ts';
+import * as authedContentRepo from './media/authed-content-repo.ts';
+import * as contentRepo from './media/content-repo.ts';
+import * as urlPreview from './media/url-preview.ts';
+import * as federationMedia from './federation/media.ts';
 import * as wellKnown from './well-known.ts';
 
 /** Each module lists its endpoints as exports; every export of these modules is an endpoint. */
@@ -118,11 +130,17 @@ const modules: Array<Record<string, Endpoint<any, any, any>>> = [
   roomSend,
   roomState,
   roomEventByTimestamp,
+  searchEndpoint,
   rooms,
+  relations,
+  threadsList,
   voip,
   users,
   { getRegistrationNonce, registerWithSharedSecret },
   registrationTokens,
+  eventReports,
+  serverNotices,
+  reportContent,
   serverKeys,
   keyQuery,
   federationVersion,
@@ -138,11 +156,17 @@ const modules: Array<Record<string, Endpoint<any, any, any>>> = [
   openId,
   federationJoins,
   federationSpaceHierarchy,
+  roomUpgrades,
+  roomSummary,
   spaceHierarchy,
   federationInvites,
   federationLeaving,
   federationKnocking,
   metrics,
+  authedContentRepo,
+  contentRepo,
+  urlPreview,
+  federationMedia,
 ];
 
 export const endpoints: readonly Endpoint<any, any, any>[] = modules.flatMap((module) => Object.values(module));

@@ -8,12 +8,12 @@ import { RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible';
 import type { Config } from '../config/schema.ts';
 import { MatrixError } from '../core/errors.ts';
 
-export type RateLimitBucket = 'message' | 'registration' | 'login' | 'loginAccount' | 'loginFailure' | 'joins' | 'invites';
+export type RateLimitBucket = 'message' | 'registration' | 'login' | 'loginAccount' | 'loginFailure' | 'joins' | 'invites' | 'reports';
 
 export class RateLimits {
   private readonly limiters: Record<RateLimitBucket, RateLimiterMemory>;
 
-  constructor(config: Pick<Config, 'rc_message' | 'rc_registration' | 'rc_login' | 'rc_joins' | 'rc_invites'>) {
+  constructor(config: Pick<Config, 'rc_message' | 'rc_registration' | 'rc_login' | 'rc_joins' | 'rc_invites' | 'rc_reports'>) {
     const limiter = ({ per_second, burst_count }: { per_second: number; burst_count: number }) =>
       // A window that admits burst_count actions and refills at per_second on average.
       new RateLimiterMemory({ points: burst_count, duration: Math.max(burst_count / per_second, 1) });
@@ -25,6 +25,7 @@ export class RateLimits {
       loginFailure: limiter(config.rc_login.failed_attempts),
       joins: limiter(config.rc_joins.local),
       invites: limiter(config.rc_invites.per_user),
+      reports: limiter(config.rc_reports),
     };
   }
 

@@ -6,7 +6,7 @@ const ids = z.array(z.string());
 // definitions/event_filter.yaml
 const eventFilter = z.looseObject({ limit: z.number().int().min(1).optional(), not_senders: ids.optional(), not_types: ids.optional(), senders: ids.optional(), types: ids.optional() });
 // definitions/room_event_filter.yaml
-const roomEventFilter = eventFilter.extend({
+export const roomEventFilter = eventFilter.extend({
   not_rooms: ids.optional(),
   rooms: ids.optional(),
   contains_url: z.boolean().optional(),

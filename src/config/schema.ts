@@ -52,6 +52,18 @@ const database = z.discriminatedUnion('engine', [
 
 const ipRange = z.union([z.cidrv4(), z.cidrv6(), z.ipv4(), z.ipv6()], { error: 'expected an IP address or CIDR range such as 10.0.0.0/8' });
 
+// An entry of url_preview_url_blacklist: URL parts (Python urlsplit's names) → a glob, or a regular expression starting with ^.
+const urlPattern = z.string().min(1).refine((pattern) => {
+  if (!pattern.startsWith('^')) return true;
+  try {
+    new RegExp(pattern);
+    return true;
+  } catch {
+    return false;
+  }
+}, 'expected a glob, or a regular expression starting with ^');
+const urlPreviewUrlPattern = z.partialRecord(z.enum(['scheme', 'netloc', 'hostname', 'port', 'path', 'query', 'fragment', 'username', 'password']), urlPattern);
+
 const serverName = z
   .string()
   .min(1)
@@ -92,6 +104,23 @@ export const configSchema = z
       .default([{ server_name: 'matrix.org' }]),
     allow_public_rooms_over_federation: z.boolean().default(false),
     max_upload_size: byteSize.default(50 * 1024 ** 2),
+    // Content repository (Synapse's names where Synapse has the setting): the bytes one user may upload in all
+    // (unset: no limit), URIs from /media/v1/create awaiting their upload per user and how long they wait,
+    // images too large to thumbnail, and whether the deprecated unauthenticated downloads still answer.
+    media_upload_quota: byteSize.optional(),
+    max_pending_media_uploads: z.number().int().positive().default(5),
+    unused_expiration_time: duration.default(86_400_000),
+    max_image_pixels: byteSize.default(32 * 1024 ** 2),
+    enable_legacy_unauthenticated_media: z.boolean().default(true),
+    // URL previews (Synapse's names): off unless enabled. Pages are fetched only from addresses outside
+    // url_preview_ip_range_blacklist (default: the private, loopback, link-local and reserved ranges) or inside
+    // its whitelist, never from URLs matching url_preview_url_blacklist, and read up to max_spider_size.
+    url_preview_enabled: z.boolean().default(false),
+    url_preview_ip_range_blacklist: z.array(ipRange).default(() => [...defaultIpRangeBlacklist]),
+    url_preview_ip_range_whitelist: z.array(ipRange).default([]),
+    url_preview_url_blacklist: z.array(urlPreviewUrlPattern).default([]),
+    url_preview_accept_language: z.array(z.string().min(1)).min(1).default(['en']),
+    max_spider_size: byteSize.default(10 * 1024 ** 2),
     max_json_body_size: byteSize.default(10 * 1024 ** 2),
     serve_server_wellknown: z.boolean().default(false),
     extra_well_known_client_content: z.record(z.string(), z.unknown()).default({}),
@@ -102,6 +131,22 @@ export const configSchema = z
     turn_shared_secret: z.string().min(1).optional(),
     turn_user_lifetime: duration.default(3_600_000),
     presence: z.strictObject({ enabled: z.boolean().default(true) }).default({ enabled: true }),
+    // User directory search (Synapse's names): off finds nobody; search_all_users finds every local user and
+    // every user in a room here, not only those sharing a room with the searcher or in a public room.
+    user_directory: z
+      .strictObject({ enabled: z.boolean().default(true), search_all_users: z.boolean().default(false), prefer_local_users: z.boolean().default(false) })
+      .default({ enabled: true, search_all_users: false, prefer_local_users: false }),
+    // How users reach the server's administrator (a mailto: or https: URI), e.g. in usage limit notices.
+    admin_contact: z.string().regex(/^[a-z][a-z0-9+.-]*:/i, 'expected a URI such as mailto:admin@example.com').optional(),
+    // Server notices (Synapse's names): unset, they are off.
+    server_notices: z
+      .strictObject({
+        system_mxid_localpart: z.string().regex(/^[a-z0-9._=\-/+]+$/, 'expected a user ID localpart such as notices'),
+        system_mxid_display_name: z.string().min(1).optional(),
+        system_mxid_avatar_url: z.string().regex(/^mxc:\/\//, 'expected an mxc:// URI').optional(),
+        room_name: z.string().min(1).default('Server Notices'),
+      })
+      .optional(),
     // Rate limits (Synapse's defaults): exceeding one is answered with 429 M_LIMIT_EXCEEDED.
     rc_message: rateLimit(0.2, 10),
     rc_registration: rateLimit(0.17, 3),
@@ -110,6 +155,7 @@ export const configSchema = z
       .default({ address: { per_second: 0.003, burst_count: 5 }, account: { per_second: 0.003, burst_count: 5 }, failed_attempts: { per_second: 0.17, burst_count: 3 } }),
     rc_joins: z.strictObject({ local: rateLimit(0.1, 10) }).default({ local: { per_second: 0.1, burst_count: 10 } }),
     rc_invites: z.strictObject({ per_user: rateLimit(0.003, 5) }).default({ per_user: { per_second: 0.003, burst_count: 5 } }),
+    rc_reports: rateLimit(1, 5),
     log_level: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal']).default('info'),
     log_format: z.enum(['auto', 'pretty', 'json']).default('auto'),
   })

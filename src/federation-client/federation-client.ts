@@ -1,13 +1,15 @@
 /**
  * Outbound federation requests (server-server-api "API standards", "Resolving server names", "Request
  * Authentication"): resolve the destination, connect over verified TLS to an address the IP lists allow,
- * sign with X-Matrix, send canonical JSON, and read a size-limited JSON answer. Every failure, local or
- * remote, surfaces as one FederationRequestError whose `reason` says what happened.
+ * sign with X-Matrix, send canonical JSON, and read a size-limited JSON answer (or, for media, hand the
+ * answer's body to a reader: see media-response.ts). Every failure, local or remote, surfaces as one
+ * FederationRequestError whose `reason` says what happened.
  *
  * Limits: 60 s per request by default (discovery, connection, answer and body together); answers up to
  * 100 MiB, Synapse's limit for federation responses, as `/state` of a large room is that big; per-destination
  * backoff as in destination-backoff.ts.
  */
+import type { Dispatcher } from 'undici';
 import { canonicalJson, isJsonObject, type JsonObject } from '../core/canonical-json.ts';
 import type { SigningKey } from '../core/crypto/signing-key.ts';
 import { signRequest } from '../core/federation/x-matrix.ts';
@@ -17,7 +19,7 @@ import { systemDns, type DnsResolver } from './dns-resolver.ts';
 import { FederationRequestError, type FederationFailure } from './federation-request-error.ts';
 import { ConnectionError, HttpsConnections } from './https-connections.ts';
 import { IpAddressFilter } from './ip-ranges.ts';
-import { readBodyWithLimit } from './read-body.ts';
+import { discardBody, readBodyWithLimit } from './read-body.ts';
 import { resolveServerName, ServerDiscoveryError, type ResolvedServer } from './server-discovery.ts';
 import { WellKnownResolver } from './well-known.ts';
 
@@ -65,6 +67,11 @@ export type FederationRequest = {
 
 export type FederationResponse<T> = { status: number; json: T };
 
+/** A 2xx answer whose body is not read yet (media downloads): see requestStream. */
+export type StreamedAnswer = { status: number; headers: Dispatcher.ResponseData['headers']; body: Dispatcher.ResponseData['body'] };
+
+type Fail = (reason: FederationFailure, message: string, details?: ConstructorParameters<typeof FederationRequestError>[3]) => FederationRequestError;
+
 export class FederationClient {
   private readonly connections: HttpsConnections;
   private readonly wellKnown: WellKnownResolver;
@@ -91,10 +98,34 @@ export class FederationClient {
    * Throws FederationRequestError for everything else (see its `reason`), and M_BAD_JSON (MatrixError)
    * for a body that canonical JSON cannot encode, which no remote could verify.
    */
-  async request<T = JsonObject>(request: FederationRequest): Promise<FederationResponse<T>> {
+  request<T = JsonObject>(request: FederationRequest): Promise<FederationResponse<T>> {
+    return this.send(request, async (response, fail) => {
+      const json = await this.readJson(request, response, fail);
+      if (!isJsonObject(json)) throw fail('invalid_response', 'the answer is not a JSON object', { status: response.statusCode });
+      return { status: response.statusCode, json: json as T };
+    });
+  }
+
+  /**
+   * Sends `request` and hands a 2xx answer with its body unread to `read`, for answers that are not JSON
+   * (media). The request's time limit covers `read`; failures are reported as by request().
+   */
+  requestStream<T>(request: FederationRequest, read: (answer: StreamedAnswer) => Promise<T>): Promise<T> {
+    return this.send(request, async (response) => {
+      try {
+        return await read({ status: response.statusCode, headers: response.headers, body: response.body });
+      } catch (error) {
+        // A body that failed to arrive is the network's failure; any other is the reader's own, passed on as it is.
+        if (response.body.errored) throw error;
+        discardBody(response.body);
+        throw new ReaderFailure(error);
+      }
+    });
+  }
+
+  private async send<T>(request: FederationRequest, readSuccess: (response: Dispatcher.ResponseData, fail: Fail) => Promise<T>): Promise<T> {
     const { destination } = request;
-    const fail = (reason: FederationFailure, message: string, details?: ConstructorParameters<typeof FederationRequestError>[3]) =>
-      new FederationRequestError(destination, reason, message, details);
+    const fail: Fail = (reason, message, details) => new FederationRequestError(destination, reason, message, details);
     if (!isServerName(destination)) throw fail('resolution', 'not a valid server name');
     if (!request.path.startsWith('/')) throw new Error(`A federation path starts with "/": ${request.path}`);
     if (this.domainAllowList && !this.domainAllowList.has(destination)) {
@@ -108,21 +139,21 @@ export class FederationClient {
     const timeoutMs = request.timeoutMs ?? this.options.requestTimeoutMs ?? defaultRequestTimeoutMs;
     const timer = setTimeout(() => abort.abort(), timeoutMs);
     try {
-      const response = await this.exchange(request, outgoing, abort.signal, fail);
+      const response = await this.exchange(request, outgoing, abort.signal);
       // Any answer below 500 shows the destination is up.
-      if (response.status < 500) this.backoff.reset(destination);
+      if (response.statusCode < 500) this.backoff.reset(destination);
       else this.backoff.recordFailure(destination);
-      if (response.status < 200 || response.status >= 300) {
-        const body = response.json;
+      if (response.statusCode < 200 || response.statusCode >= 300) {
+        const body = await this.readJson(request, response, fail);
         const field = (name: string) => (isJsonObject(body) && typeof body[name] === 'string' ? (body[name] as string) : undefined);
-        throw fail('http', `HTTP ${response.status}${field('errcode') ? ` ${field('errcode')}` : ''}`, {
-          status: response.status, errcode: field('errcode'), error: field('error'), body,
+        throw fail('http', `HTTP ${response.statusCode}${field('errcode') ? ` ${field('errcode')}` : ''}`, {
+          status: response.statusCode, errcode: field('errcode'), error: field('error'), body,
         });
       }
-      if (!isJsonObject(response.json)) throw fail('invalid_response', 'the answer is not a JSON object', { status: response.status });
-      return response as FederationResponse<T>;
+      return await readSuccess(response, fail);
     } catch (error) {
       if (error instanceof FederationRequestError) throw error;
+      if (error instanceof ReaderFailure && !abort.signal.aborted) throw error.cause;
       const failure = abort.signal.aborted
         ? fail('timeout', `no complete answer within ${timeoutMs} ms`, { cause: error })
         : this.classify(error, fail);
@@ -172,25 +203,24 @@ export class FederationClient {
     return { headers, body: content === undefined ? undefined : canonicalJson(content) };
   }
 
-  /** Resolves, connects and sends; the answer's JSON is `undefined` when its body is not JSON. */
-  private async exchange(
-    request: FederationRequest,
-    outgoing: { headers: Record<string, string>; body: string | undefined },
-    signal: AbortSignal,
-    fail: (reason: FederationFailure, message: string, details?: { status?: number }) => FederationRequestError,
-  ): Promise<{ status: number; json: unknown }> {
+  /** Resolves, connects and sends; the answer's body is left unread. */
+  private async exchange(request: FederationRequest, outgoing: { headers: Record<string, string>; body: string | undefined }, signal: AbortSignal): Promise<Dispatcher.ResponseData> {
     const target = await untilAborted(this.resolve(request.destination), signal);
-    const response = await this.connections.pool(target, target.hostHeader).request({
+    return this.connections.pool(target, target.hostHeader).request({
       method: request.method,
       path: request.path,
       headers: { ...outgoing.headers, host: target.hostHeader },
       body: outgoing.body,
       signal,
     });
+  }
+
+  /** The answer's body as JSON within the size limit; `undefined` when it is not JSON. */
+  private async readJson(request: FederationRequest, response: Dispatcher.ResponseData, fail: Fail): Promise<unknown> {
     const maxBytes = request.maxResponseBytes ?? this.options.maxResponseBytes ?? defaultMaxResponseBytes;
     const text = await readBodyWithLimit(response.body, response.headers, maxBytes);
     if (text === undefined) throw fail('response_too_large', `the answer exceeds ${maxBytes} bytes`, { status: response.statusCode });
-    return { status: response.statusCode, json: parseJson(text) };
+    return parseJson(text);
   }
 
   private classify(error: unknown, fail: (reason: FederationFailure, message: string, details?: { cause?: unknown }) => FederationRequestError) {
@@ -201,6 +231,13 @@ export class FederationClient {
       return fail('timeout', (error as Error).message, { cause: error });
     }
     return fail('network', (error as Error).message ?? String(error), { cause: error });
+  }
+}
+
+/** Carries an error of a requestStream reader past the classification of network failures. */
+class ReaderFailure extends Error {
+  constructor(override readonly cause: unknown) {
+    super('the reader of a streamed answer failed');
   }
 }
 

@@ -28,6 +28,8 @@ export interface ServerEventMap {
   unreadChanged: [{ roomId: string }];
   /** Push actions were recorded for the room event at this position (in commit order, before its roomEvent). */
   pushActions: [{ roomId: string; position: number; actions: Array<{ userId: string; threadId: string | null; notify: boolean; highlight: boolean }> }];
+  /** A user's pusher was set, replaced or removed (pushers/set, or a push gateway rejecting its pushkey). */
+  pusher: [{ userId: string; appId: string; pushkey: string }];
   /** A user's presence changed, at this position of the presence stream; `userIds` share a room with them. */
   presence: [{ userId: string; position: number; userIds: string[] }];
 }

@@ -11,13 +11,16 @@ import { ClientTransactionRepository } from './repositories/client-transactions.
 import { CrossSigningRepository } from './repositories/cross-signing.ts';
 import { DeviceRepository } from './repositories/devices.ts';
 import { E2eeKeyRepository } from './repositories/e2ee-keys.ts';
+import { EventSearchRepository } from './repositories/event-search.ts';
 import { RoomMembershipRepository } from './repositories/room-memberships.ts';
 import { EventPushActionRepository } from './repositories/event-push-actions.ts';
+import { EventRelationRepository } from './repositories/event-relations.ts';
 import { FilterRepository } from './repositories/filters.ts';
 import { LocalSigningKeyRepository } from './repositories/local-signing-keys.ts';
 import { OpenIdTokenRepository } from './repositories/openid-tokens.ts';
 import { ProfileRepository } from './repositories/profiles.ts';
 import { KeyBackupRepository } from './repositories/key-backup.ts';
+import { MediaRepository } from './repositories/media.ts';
 import { PushRuleRepository } from './repositories/push-rules.ts';
 import { PusherRepository } from './repositories/pushers.ts';
 import { FederationOutboxRepository } from './repositories/federation-outbox.ts';
@@ -33,6 +36,9 @@ import { StreamCounterRepository } from './repositories/stream-counters.ts';
 import { ToDeviceRepository } from './repositories/to-device.ts';
 import { UiAuthSessionRepository } from './repositories/ui-auth-sessions.ts';
 import { UserRepository } from './repositories/users.ts';
+import { ReportRepository } from './repositories/reports.ts';
+import { ServerNoticeRoomRepository } from './repositories/server-notice-rooms.ts';
+import { UserDirectoryRepository } from './repositories/user-directory.ts';
 
 export class Repositories {
   readonly localSigningKeys: LocalSigningKeyRepository;
@@ -55,6 +61,7 @@ export class Repositories {
   readonly roomAliases: RoomAliasRepository;
   readonly receipts: ReceiptRepository;
   readonly eventPushActions: EventPushActionRepository;
+  readonly eventRelations: EventRelationRepository;
   readonly presence: PresenceRepository;
   readonly federationOutbox: FederationOutboxRepository;
   readonly remoteRoomMemberships: RemoteRoomMembershipRepository;
@@ -62,6 +69,11 @@ export class Repositories {
   readonly registrationTokens: RegistrationTokenRepository;
   readonly remoteServerKeys: RemoteServerKeyRepository;
   readonly openIdTokens: OpenIdTokenRepository;
+  readonly reports: ReportRepository;
+  readonly serverNoticeRooms: ServerNoticeRoomRepository;
+  readonly userDirectory: UserDirectoryRepository;
+  readonly eventSearch: EventSearchRepository;
+  readonly media: MediaRepository;
 
   constructor(db: Database) {
     this.localSigningKeys = new LocalSigningKeyRepository(db);
@@ -84,6 +96,7 @@ export class Repositories {
     this.roomAliases = new RoomAliasRepository(db);
     this.receipts = new ReceiptRepository(db);
     this.eventPushActions = new EventPushActionRepository(db);
+    this.eventRelations = new EventRelationRepository(db);
     this.presence = new PresenceRepository(db);
     this.federationOutbox = new FederationOutboxRepository(db);
     this.remoteRoomMemberships = new RemoteRoomMembershipRepository(db);
@@ -91,6 +104,11 @@ export class Repositories {
     this.registrationTokens = new RegistrationTokenRepository(db);
     this.remoteServerKeys = new RemoteServerKeyRepository(db);
     this.openIdTokens = new OpenIdTokenRepository(db);
+    this.reports = new ReportRepository(db);
+    this.serverNoticeRooms = new ServerNoticeRoomRepository(db);
+    this.userDirectory = new UserDirectoryRepository(db);
+    this.eventSearch = new EventSearchRepository(db);
+    this.media = new MediaRepository(db);
   }
 }
 

@@ -4,9 +4,9 @@
  */
 import { z } from 'zod';
 import { MatrixError } from '../../core/errors.ts';
-import type { Requester } from '../../services/accounts/accounts.ts';
 import type { RegistrationToken } from '../../services/accounts/registration-tokens.ts';
 import { defineEndpoint } from '../endpoint.ts';
+import { requireAdmin } from './require-admin.ts';
 
 const base = '/_synapse/admin/v1/registration_tokens';
 
@@ -74,10 +74,6 @@ export const deleteRegistrationToken = defineEndpoint({
     return {};
   },
 });
-
-function requireAdmin(requester: Requester): void {
-  if (!requester.isAdmin) throw new MatrixError('M_FORBIDDEN', 'You are not a server admin');
-}
 
 function parseBoolean(value: string | string[]): boolean {
   if (value === 'true') return true;

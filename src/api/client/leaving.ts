@@ -9,7 +9,9 @@ export const leaveRoom = defineEndpoint({
   auth: 'user',
   body: reasonBody,
   handle: async ({ params, body, requester }, deps) => {
-    await deps.membership.leave(requester, roomIdParam(params.roomId), body.reason);
+    const roomId = roomIdParam(params.roomId);
+    await deps.serverNotices.checkLeave(requester, roomId);
+    await deps.membership.leave(requester, roomId, body.reason);
     return {};
   },
 });

@@ -2,6 +2,7 @@
  * Accounts: registration, password login, access-token authentication, refresh and logout
  * (client-server-api "Account registration and management", "Login", "Refreshing access tokens", "Logout").
  */
+import type { PusherKey } from '../../storage/repositories/pushers.ts';
 import { randomBytes } from 'node:crypto';
 import { LRUCache } from 'lru-cache';
 import { MatrixError } from '../../core/errors.ts';
@@ -89,6 +90,8 @@ export class Accounts {
     return this.storage.transaction(async (tx) => {
       const created = await tx.users.create({ userId, passwordHash, isAdmin: input.admin ?? false, kind: 'user', createdTs: now });
       if (!created) throw new MatrixError('M_USER_IN_USE', 'User ID already taken');
+      // Listed in the user directory from the start: with search_all_users it finds users in no room.
+      await tx.userDirectory.put({ userId, isLocal: true, displayName: null, avatarUrl: null });
       // "Token-authenticated registration": the token's use counts once the account exists.
       if (input.registrationTokenSession !== undefined && !(await tx.registrationTokens.consume(input.registrationTokenSession))) {
         throw new MatrixError('M_FORBIDDEN', 'The registration token is no longer valid');
@@ -185,14 +188,14 @@ export class Accounts {
 
   /** Deletes devices with their access tokens; unknown device IDs are ignored, as the spec allows. */
   async deleteDevices(userId: string, deviceIds: readonly string[]): Promise<void> {
-    await this.removeDevices(userId, (tx) => tx.devices.delete(userId, deviceIds));
+    await this.removeDevices(userId, deviceIds, (tx) => tx.devices.delete(userId, deviceIds));
   }
 
   /** client-server-api "POST /account/password": optionally logging out every other device. */
   async changePassword(requester: Requester, newPassword: string, logoutDevices: boolean): Promise<void> {
     const passwordHash = await hashPassword(newPassword);
     if (!logoutDevices) return this.storage.users.setPasswordHash(requester.userId, passwordHash);
-    await this.removeDevices(requester.userId, async (tx) => {
+    await this.removeDevices(requester.userId, { except: requester.deviceId }, async (tx) => {
       await tx.users.setPasswordHash(requester.userId, passwordHash);
       await tx.devices.deleteAllExcept(requester.userId, requester.deviceId);
     });
@@ -200,7 +203,7 @@ export class Accounts {
 
   /** client-server-api "POST /account/deactivate": the account can never log in or be registered again. */
   async deactivate(requester: Requester): Promise<void> {
-    await this.removeDevices(requester.userId, async (tx) => {
+    await this.removeDevices(requester.userId, 'all', async (tx) => {
       await tx.users.deactivate(requester.userId, this.clock());
       await tx.devices.delete(requester.userId);
     });
@@ -222,24 +225,29 @@ export class Accounts {
 
   /** client-server-api "POST /logout": the device goes, with its access and refresh tokens and its keys. */
   async logout(requester: Requester): Promise<void> {
-    await this.removeDevices(requester.userId, (tx) => tx.devices.delete(requester.userId, [requester.deviceId]));
+    await this.removeDevices(requester.userId, [requester.deviceId], (tx) => tx.devices.delete(requester.userId, [requester.deviceId]));
   }
 
   /** client-server-api "POST /logout/all": every device and token of the user. */
   async logoutAll(requester: Requester): Promise<void> {
-    await this.removeDevices(requester.userId, (tx) => tx.devices.delete(requester.userId));
+    await this.removeDevices(requester.userId, 'all', (tx) => tx.devices.delete(requester.userId));
   }
 
   /**
-   * Runs a change that removes devices (with their tokens and keys) and records it on the
+   * Runs a change that removes `devices` (with their tokens, keys and pushers) and records it on the
    * device_lists stream, so other users' clients stop encrypting for the removed devices.
    */
-  private async removeDevices(userId: string, change: (tx: Repositories) => Promise<void>): Promise<void> {
+  private async removeDevices(userId: string, devices: readonly string[] | 'all' | { except: string }, change: (tx: Repositories) => Promise<void>): Promise<void> {
+    let pushers: PusherKey[] = [];
     try {
-      await commitDeviceListChange(this.storage, this.events, userId, change);
+      await commitDeviceListChange(this.storage, this.events, userId, async (tx) => {
+        await change(tx);
+        pushers = await tx.pushers.deleteOfDevices(userId, devices);
+      });
     } finally {
       this.forgetSessions();
     }
+    for (const pusher of pushers) this.events.emit('pusher', pusher);
   }
 
   private async startSession(tx: Repositories, userId: string, requestedDeviceId: string | undefined, displayName: string | undefined, withRefreshToken: boolean): Promise<Session> {

@@ -1,7 +1,8 @@
 /**
  * Room events in the client format for one requester, in batches: redacted events are served redacted
- * with `redacted_because`, and the requester's own device sees its `transaction_id`. Every read path
- * (/messages, /context, /event, /state, /sync) formats through here, so they all agree.
+ * with `redacted_because`, the requester's own device sees its `transaction_id`, and events with
+ * children get their bundled aggregations (`m.relations`). Every read path (/messages, /context,
+ * /event, /state, /sync, /relations) formats through here, so they all agree.
  */
 import type { JsonObject } from '../../core/canonical-json.ts';
 import { toClientEvent } from '../../core/events/client-event.ts';
@@ -9,8 +10,12 @@ import { stateKeyOf, type RoomEvent } from '../../core/events/pdu.ts';
 import type { EventId } from '../../core/ids/identifiers.ts';
 import type { Storage } from '../../storage/storage.ts';
 import type { Requester } from '../accounts/accounts.ts';
+import type { BundledAggregations } from './bundled-aggregations.ts';
 import type { EventStore } from './event-store.ts';
 import type { RoomStates } from './room-states.ts';
+
+/** A thread's latest event is bundled with its edit: two levels. */
+const maxBundleNesting = 2;
 
 export class ClientEvents {
   constructor(
@@ -18,9 +23,11 @@ export class ClientEvents {
     private readonly eventStore: EventStore,
     private readonly roomStates: RoomStates,
     private readonly clock: () => number,
+    private readonly aggregations?: BundledAggregations,
   ) {}
 
-  async format(requester: Pick<Requester, 'userId' | 'deviceId'>, events: readonly RoomEvent[], options: { omitRoomId?: boolean } = {}): Promise<JsonObject[]> {
+  /** `options.nesting` is internal: how deep in other events' bundles these events are served. */
+  async format(requester: Pick<Requester, 'userId' | 'deviceId'>, events: readonly RoomEvent[], options: { omitRoomId?: boolean; nesting?: number } = {}): Promise<JsonObject[]> {
     if (events.length === 0) return [];
     const ids = events.map((event) => event.eventId);
     const redactionIds = await this.eventStore.redactionsOf(ids);
@@ -28,15 +35,18 @@ export class ClientEvents {
     const own = events.filter((event) => event.sender === requester.userId).map((event) => event.eventId);
     const transactionIds = own.length > 0 ? await this.storage.roomEvents.transactionIds(own, requester.userId, requester.deviceId) : new Map<string, string>();
     const replaced = await this.replacedStates(events);
+    const bundles = await this.bundles(requester, events, new Set(redactionIds.keys()), options);
     const now = this.clock();
     const formatted: JsonObject[] = [];
     for (const event of events) {
       const redaction = redactions.get(redactionIds.get(event.eventId) as EventId);
       const transactionId = transactionIds.get(event.eventId);
       const previous = replaced.get(event.eventId);
+      const bundle = bundles.get(event.eventId);
       const unsigned = {
         ...(transactionId === undefined ? {} : { transaction_id: transactionId }),
         ...(previous ? { replaces_state: previous.eventId, prev_content: previous.content } : {}),
+        ...(bundle ? { 'm.relations': bundle } : {}),
       };
       formatted.push(
         toClientEvent(event, {
@@ -48,6 +58,17 @@ export class ClientEvents {
       );
     }
     return formatted;
+  }
+
+  /**
+   * client-server-api "Aggregations of child events". The events bundled (a thread's latest event, an
+   * edit) are served the same way, with their own aggregations; deeper than that nothing is bundled
+   * (threads cannot nest and edits have none, so this only guards against loops).
+   */
+  private async bundles(requester: Pick<Requester, 'userId' | 'deviceId'>, events: readonly RoomEvent[], redacted: ReadonlySet<string>, options: { omitRoomId?: boolean; nesting?: number }): Promise<Map<string, JsonObject>> {
+    const nesting = options.nesting ?? 0;
+    if (!this.aggregations || nesting >= maxBundleNesting) return new Map();
+    return this.aggregations.bundle(requester.userId, events, redacted, (bundled) => this.format(requester, bundled, { omitRoomId: options.omitRoomId, nesting: nesting + 1 }));
   }
 
   /**

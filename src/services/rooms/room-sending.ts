@@ -11,6 +11,7 @@ import type { Requester } from '../accounts/accounts.ts';
 import type { ClientTransactions } from '../client-transactions.ts';
 import type { EventStore } from './event-store.ts';
 import type { RoomPermissions } from './room-permissions.ts';
+import type { Relations } from './relations.ts';
 import type { RoomStates } from './room-states.ts';
 import type { AppendedEvent, Timeline } from './timeline.ts';
 
@@ -26,12 +27,15 @@ export class RoomSending {
     private readonly eventStore: EventStore,
     private readonly permissions: RoomPermissions,
     private readonly transactions: ClientTransactions,
+    /** Checks the relations users send (threads, annotations). */
+    private readonly relations?: Pick<Relations, 'checkNewRelation'>,
   ) {}
 
   async sendMessage(requester: Requester, roomId: RoomId, type: string, content: JsonObject, txnId: string): Promise<{ event_id: string }> {
     await this.requireJoined(requester, roomId);
     const key = { userId: requester.userId, deviceId: requester.deviceId, endpoint: `send:${roomId}`, txnId };
     return this.transactions.onceSent(key, async () => {
+      await this.relations?.checkNewRelation(roomId, requester.userId, type, content);
       const appended = await this.timeline.append({ roomId, type, sender: requester.userId as UserId, content, transaction: key });
       return { event_id: appended.event.eventId };
     });

@@ -9,8 +9,8 @@ import { isJsonObject, type JsonObject } from '../../core/canonical-json.ts';
 import { MatrixError } from '../../core/errors.ts';
 import { stateKeyOf, type RoomEvent } from '../../core/events/pdu.ts';
 import { serverNameOf, type RoomId, type UserId } from '../../core/ids/identifiers.ts';
-import type { EventStore } from './event-store.ts';
 import type { RoomStates, StateMap } from './room-states.ts';
+import type { RoomSummaries } from './room-summary.ts';
 
 export type RoomChunk = JsonObject & { room_id: string; children_state: JsonObject[] };
 
@@ -23,8 +23,8 @@ const maxLimit = 50;
 
 export class SpaceHierarchy {
   constructor(
-    private readonly eventStore: EventStore,
     private readonly roomStates: RoomStates,
+    private readonly summaries: RoomSummaries,
     private readonly serverName: string,
     private readonly remote?: RemoteHierarchy,
   ) {}
@@ -74,28 +74,11 @@ export class SpaceHierarchy {
   /** A room's summary (definitions/room_summary.yaml) with its children_state. */
   async chunk(roomId: RoomId): Promise<RoomChunk> {
     const { state } = await this.roomStates.currentState(roomId);
-    const event = async (type: string, stateKey = '') => (await this.roomStates.events(state, [stateKeyOf(type, stateKey)])).get(stateKeyOf(type, stateKey));
-    const content = async (type: string) => (await event(type))?.content ?? {};
-    const [create, name, topic, avatar, alias, joinRules, history, guest] = await Promise.all(
-      ['m.room.create', 'm.room.name', 'm.room.topic', 'm.room.avatar', 'm.room.canonical_alias', 'm.room.join_rules', 'm.room.history_visibility', 'm.room.guest_access'].map(content),
-    );
-    const rules = await this.eventStore.roomRules(roomId);
     const children = await this.childEvents(state);
-    const chunk: RoomChunk = {
-      room_id: roomId,
-      num_joined_members: (await this.roomStates.joinedMembers(roomId)).size,
-      world_readable: history!.history_visibility === 'world_readable',
-      guest_can_join: guest!.guest_access === 'can_join',
-      join_rule: typeof joinRules!.join_rule === 'string' ? joinRules!.join_rule : 'invite',
-      room_version: rules.id,
+    return {
+      ...(await this.summaries.summarise(roomId)),
       children_state: children.map((child) => ({ type: child.type, state_key: child.stateKey!, content: child.content, sender: child.sender, origin_server_ts: child.originServerTs })),
     };
-    if (typeof name!.name === 'string') chunk.name = name!.name;
-    if (typeof topic!.topic === 'string') chunk.topic = topic!.topic;
-    if (typeof avatar!.url === 'string') chunk.avatar_url = avatar!.url;
-    if (typeof alias!.alias === 'string') chunk.canonical_alias = alias!.alias;
-    if (typeof create!.type === 'string') chunk.room_type = create!.type;
-    return chunk;
   }
 
   private async childEvents(state: StateMap): Promise<RoomEvent[]> {
@@ -104,36 +87,19 @@ export class SpaceHierarchy {
     return [...events.values()].filter((event) => Array.isArray(event.content.via) && event.content.via.length > 0);
   }
 
-  private async known(roomId: string): Promise<boolean> {
-    return this.eventStore.roomRules(roomId).then(
-      () => true,
-      () => false,
-    );
+  private known(roomId: string): Promise<boolean> {
+    return this.summaries.known(roomId);
   }
 
-  /** client-server-api "GET /hierarchy": members, the invited, rooms one may join or knock on, world-readable rooms. */
+  /** client-server-api "GET /hierarchy": the rooms the user may see, as for a room summary. */
   private async userMaySee(userId: string, roomId: RoomId): Promise<boolean> {
-    const membership = await this.roomStates.membership(roomId, userId);
-    if (membership === 'join' || membership === 'invite') return true;
-    const chunk = await this.chunk(roomId);
-    if (chunk.world_readable === true || ['public', 'knock', 'knock_restricted'].includes(String(chunk.join_rule))) return true;
-    if (chunk.join_rule === 'restricted') return this.meetsAllow(userId, roomId);
-    return false;
+    return this.summaries.userMaySee(userId, await this.summaries.summarise(roomId), await this.roomStates.membership(roomId, userId));
   }
 
   private async serverMaySee(origin: string, roomId: RoomId): Promise<boolean> {
     const chunk = await this.chunk(roomId);
     if (chunk.world_readable === true || ['public', 'knock', 'knock_restricted', 'restricted'].includes(String(chunk.join_rule))) return true;
     return [...(await this.roomStates.joinedMembers(roomId))].some((member) => serverNameOf(member as UserId) === origin);
-  }
-
-  private async meetsAllow(userId: string, roomId: RoomId): Promise<boolean> {
-    const joinRules = await this.roomStates.currentEvent(roomId, 'm.room.join_rules', '');
-    const allow = Array.isArray(joinRules?.content.allow) ? joinRules.content.allow : [];
-    for (const condition of allow) {
-      if (isJsonObject(condition) && typeof condition.room_id === 'string' && (await this.roomStates.membership(condition.room_id as RoomId, userId).catch(() => undefined)) === 'join') return true;
-    }
-    return false;
   }
 
   private async describedRemotely(roomId: string, via: readonly string[], suggestedOnly: boolean, described: Map<string, RoomChunk>): Promise<RoomChunk | undefined> {

@@ -82,5 +82,11 @@ describe('EventPushActionRepository', function () {
       expect(highlights.map((n) => n.eventId)).to.deep.equal(['$4', '$2']);
       expect(highlights[1]!.actions).to.deep.equal(['notify', { set_tweak: 'highlight' }]);
     });
+
+    it('lists notifications for push delivery oldest first, after a position and up to another, with their read flag', async function () {
+      const between = await storage.eventPushActions.notificationsBetween(user, 4, 12, 3);
+      expect(between.map((n) => [n.eventId, n.read])).to.deep.equal([['$5', true], ['$7', true], ['$8', true]]);
+      expect((await storage.eventPushActions.notificationsBetween(user, 8, 11, 10)).map((n) => n.eventId)).to.deep.equal(['$9']);
+    });
   });
 });

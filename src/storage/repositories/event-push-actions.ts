@@ -115,7 +115,21 @@ export class EventPushActionRepository {
     const query = this.db<Row>('event_push_actions').where({ user_id: userId, notify: true }).orderBy('stream_position', 'desc').limit(options.limit);
     if (options.before !== undefined) query.andWhere('stream_position', '<', options.before);
     if (options.onlyHighlight) query.andWhere('highlight', true);
-    const records = (await query).map(toRecord);
+    return this.withReadFlags(userId, (await query).map(toRecord));
+  }
+
+  /** Push delivery: the user's notifying rows after `after` and at or before `upTo`, oldest first. */
+  async notificationsBetween(userId: string, after: number, upTo: number, limit: number): Promise<NotificationRecord[]> {
+    const rows = await this.db<Row>('event_push_actions')
+      .where({ user_id: userId, notify: true })
+      .andWhere('stream_position', '>', after)
+      .andWhere('stream_position', '<=', upTo)
+      .orderBy('stream_position', 'asc')
+      .limit(limit);
+    return this.withReadFlags(userId, rows.map(toRecord));
+  }
+
+  private async withReadFlags(userId: string, records: PushActionRecord[]): Promise<NotificationRecord[]> {
     const points = await this.readPoints(userId, [...new Set(records.map((r) => r.roomId))]);
     return records.map((record) => {
       const inRoom = points.get(record.roomId);

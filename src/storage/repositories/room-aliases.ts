@@ -29,6 +29,11 @@ export class RoomAliasRepository {
     await this.db('room_aliases').where('room_alias', roomAlias).delete();
   }
 
+  /** Points every alias of one room at another (client-server-api "Room Upgrades" step 4). */
+  async moveToRoom(fromRoomId: string, toRoomId: string): Promise<void> {
+    await this.db('room_aliases').where('room_id', fromRoomId).update({ room_id: toRoomId });
+  }
+
   async ofRoom(roomId: string): Promise<string[]> {
     const rows = await this.db('room_aliases').where('room_id', roomId).orderBy('room_alias').select('room_alias');
     return rows.map((row: { room_alias: string }) => row.room_alias);
