@@ -242,5 +242,29 @@ for (const engine of testEngines) {
       expect(new Set(answers.map((answer) => answer.json.replacement_room)).size).to.equal(1);
       expect((await api(alice, 'GET', '/joined_rooms')).json.joined_rooms.length).to.equal(before + 1);
     });
+
+    it('"When a user joins the new room": their tags, m.direct entry and push rules for the old room follow them', async function () {
+      const oldRoom = await createRoom(alice, { preset: 'public_chat' });
+      expect((await api(bob, 'POST', `/join/${encodeURIComponent(oldRoom)}`, {})).status).to.equal(200);
+      const bobId = encodeURIComponent(bob.userId);
+      expect((await api(bob, 'PUT', `/user/${bobId}/rooms/${encodeURIComponent(oldRoom)}/tags/u.work`, { order: 0.5 })).status).to.equal(200);
+      expect((await api(bob, 'PUT', `/user/${bobId}/account_data/m.direct`, { [alice.userId]: [oldRoom] })).status).to.equal(200);
+      expect((await api(bob, 'PUT', `/pushrules/global/room/${encodeURIComponent(oldRoom)}`, { actions: [] })).status).to.equal(200);
+      const keyword = `keyword-${oldRoom}`;
+      const conditions = [{ kind: 'event_match', key: 'room_id', pattern: oldRoom }, { kind: 'event_match', key: 'content.body', pattern: 'deploy' }];
+      expect((await api(bob, 'PUT', `/pushrules/global/override/${encodeURIComponent(keyword)}`, { actions: ['notify'], conditions })).status).to.equal(200);
+
+      const upgraded = await upgrade(alice, oldRoom, { new_version: '12' });
+      expect(upgraded.status, upgraded.text).to.equal(200);
+      const newRoom = upgraded.json.replacement_room as string;
+      expect((await api(bob, 'POST', `/join/${encodeURIComponent(newRoom)}`, {})).status).to.equal(200);
+
+      expect((await api(bob, 'GET', `/user/${bobId}/rooms/${encodeURIComponent(newRoom)}/tags`)).json.tags).to.deep.equal({ 'u.work': { order: 0.5 } });
+      expect((await api(bob, 'GET', `/user/${bobId}/account_data/m.direct`)).json).to.deep.equal({ [alice.userId]: [oldRoom, newRoom] });
+      expect((await api(bob, 'GET', `/pushrules/global/room/${encodeURIComponent(newRoom)}`)).json.actions).to.deep.equal([]);
+      const copiedRule = await api(bob, 'GET', `/pushrules/global/override/${encodeURIComponent(`keyword-${newRoom}`)}`);
+      expect(copiedRule.status, copiedRule.text).to.equal(200);
+      expect(copiedRule.json.conditions).to.deep.equal([{ kind: 'event_match', key: 'room_id', pattern: newRoom }, conditions[1]]);
+    });
   });
 }

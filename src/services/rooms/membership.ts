@@ -3,6 +3,7 @@
  * ban, unban, knock and forget. Each is one m.room.member event through the timeline, so the
  * authorization rules decide; this layer only shapes the event and gives clear errors first.
  */
+import type { UpgradedRoomSettings } from './upgraded-room-settings.ts';
 import type { JsonObject } from '../../core/canonical-json.ts';
 import { MatrixError } from '../../core/errors.ts';
 import { parseUserId, serverNameOf, type RoomId, type UserId } from '../../core/ids/identifiers.ts';
@@ -26,6 +27,8 @@ export class Membership {
     /** Membership in rooms on other servers and of their users; without it, local rooms and users only. */
     private readonly federation?: { serverName: string; joiner: RemoteJoiner; invites: RemoteInvites; outgoingInvites: OutgoingInvites; knocks?: RemoteKnocks; remoteMembership?: RemoteMembership; remoteRoomMemberships?: RemoteRoomMemberships },
     private readonly restrictedJoins?: RestrictedJoins,
+    /** Carries a user's settings over to a room that replaced one they had (room upgrades). */
+    private readonly upgradedRoomSettings?: UpgradedRoomSettings,
   ) {}
 
   /**
@@ -41,6 +44,7 @@ export class Membership {
       await this.federation.joiner.join(requester.userId, roomId, via, content);
       await this.federation.remoteRoomMemberships?.joined(requester.userId, roomId);
       await this.storage.roomEvents.unforget(requester.userId, roomId);
+      await this.upgradedRoomSettings?.copyOnJoin(requester.userId, roomId);
       return;
     }
     const current = await this.roomStates.membership(roomId, requester.userId);
@@ -50,6 +54,7 @@ export class Membership {
     const content = { ...(await this.profileContent(requester.userId)), membership: 'join', ...(reason ? { reason } : {}), ...(via ? { join_authorised_via_users_server: via } : {}) };
     await this.change(requester.userId as UserId, roomId, requester.userId as UserId, content);
     await this.storage.roomEvents.unforget(requester.userId, roomId);
+    if (current !== 'join') await this.upgradedRoomSettings?.copyOnJoin(requester.userId, roomId);
   }
 
   async invite(requester: Requester, roomId: RoomId, target: string, reason?: string, isDirect = false): Promise<AppendedEvent> {
