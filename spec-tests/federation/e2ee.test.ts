@@ -14,14 +14,12 @@ import { encodePublicKey, signingKeyFromSeed, type SigningKey } from '../../src/
 import { testEngines } from '../../src/testing/test-databases.ts';
 import { loginUser, registerUser, type TestUser } from '../harness/accounts.ts';
 import { CryptoClients, waitFor, type CryptoTestClient } from '../harness/crypto-clients.ts';
-import { eventually, startFederatedServers, type FederatedServers } from '../harness/federation.ts';
+import { eventually, startAliceAndBob, startFederatedServers, type FederatedServers } from '../harness/federation.ts';
 import type { TestHomeserver } from '../harness/homeserver.ts';
-import { rawRequest, type RawResponse } from '../harness/requests.ts';
+import { rawRequest, type RawResponse, clientCall as call } from '../harness/requests.ts';
 import { startTestHomeserver } from '../harness/homeserver.ts';
 import { TestFederationRequester, xMatrixAuthorization } from '../harness/server-requests.ts';
 
-const call = (server: TestHomeserver, user: TestUser, method: 'GET' | 'POST' | 'PUT' | 'DELETE', path: string, body?: object): Promise<RawResponse> =>
-  rawRequest(server.baseUrl, `/_matrix/client/v3${path}`, { method, body, accessToken: user.accessToken });
 
 /** A deterministic ed25519 key under `version` (a device ID, or a cross-signing key's name). */
 let seeds = 0;
@@ -99,10 +97,7 @@ for (const engine of testEngines) {
     };
 
     before(async function () {
-      federation = await startFederatedServers(['a.test', 'b.test'], { engine });
-      [a, b] = federation.servers as [TestHomeserver, TestHomeserver];
-      alice = await registerUser(a, 'alice');
-      bob = await registerUser(b, 'bob');
+      ({ federation, a, b, alice, bob } = await startAliceAndBob({ engine }));
       bobDeviceKey = ed25519Key(bob.deviceId);
       roomId = (await call(a, alice, 'POST', '/createRoom', { preset: 'public_chat' })).json.room_id;
       await joinFromB(bob);

@@ -5,10 +5,10 @@
  */
 import { expect } from 'chai';
 import { testEngines } from '../../src/testing/test-databases.ts';
-import { registerUser, type TestUser } from '../harness/accounts.ts';
-import { eventually, startFederatedServers, type FederatedServers } from '../harness/federation.ts';
+import type { TestUser } from '../harness/accounts.ts';
+import { eventually, startAliceAndBob, type FederatedServers } from '../harness/federation.ts';
 import type { TestHomeserver } from '../harness/homeserver.ts';
-import { rawRequest } from '../harness/requests.ts';
+import { clientCall as call } from '../harness/requests.ts';
 
 for (const engine of testEngines) {
   describe(`server-server-api "Inviting to a room" between two servers over TLS on ${engine}`, function () {
@@ -17,14 +17,9 @@ for (const engine of testEngines) {
     let b: TestHomeserver;
     let alice: TestUser;
     let bob: TestUser;
-    const call = (server: TestHomeserver, user: TestUser, method: 'GET' | 'POST' | 'PUT', path: string, body?: object) =>
-      rawRequest(server.baseUrl, `/_matrix/client/v3${path}`, { method, body, accessToken: user.accessToken });
 
     before(async function () {
-      federation = await startFederatedServers(['a.test', 'b.test'], { engine });
-      [a, b] = federation.servers as [TestHomeserver, TestHomeserver];
-      alice = await registerUser(a, 'alice');
-      bob = await registerUser(b, 'bob');
+      ({ federation, a, b, alice, bob } = await startAliceAndBob({ engine }));
     });
     after(() => federation.stop());
 

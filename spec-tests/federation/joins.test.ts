@@ -7,9 +7,9 @@ import { expect } from 'chai';
 import { supportedRoomVersions } from '../../src/core/room-versions/known-versions.ts';
 import { testEngines } from '../../src/testing/test-databases.ts';
 import { registerUser, type TestUser } from '../harness/accounts.ts';
-import { eventually, startFederatedServers, type FederatedServers } from '../harness/federation.ts';
+import { eventually, startAliceAndBob, type FederatedServers } from '../harness/federation.ts';
 import type { TestHomeserver } from '../harness/homeserver.ts';
-import { rawRequest } from '../harness/requests.ts';
+import { clientCall as call } from '../harness/requests.ts';
 
 for (const engine of testEngines) {
   describe(`server-server-api "Joining Rooms" between two servers over TLS on ${engine}`, function () {
@@ -18,8 +18,6 @@ for (const engine of testEngines) {
     let b: TestHomeserver;
     let alice: TestUser;
     let bob: TestUser;
-    const call = (server: TestHomeserver, user: TestUser, method: 'GET' | 'POST' | 'PUT', path: string, body?: object) =>
-      rawRequest(server.baseUrl, `/_matrix/client/v3${path}`, { method, body, accessToken: user.accessToken });
     let txn = 0;
     const say = async (server: TestHomeserver, user: TestUser, roomId: string, body: string) => {
       const response = await call(server, user, 'PUT', `/rooms/${encodeURIComponent(roomId)}/send/m.room.message/j${++txn}`, { msgtype: 'm.text', body });
@@ -34,10 +32,7 @@ for (const engine of testEngines) {
       Object.keys((await call(server, user, 'GET', `/rooms/${encodeURIComponent(roomId)}/joined_members`)).json.joined ?? {}).sort();
 
     before(async function () {
-      federation = await startFederatedServers(['a.test', 'b.test'], { engine });
-      [a, b] = federation.servers as [TestHomeserver, TestHomeserver];
-      alice = await registerUser(a, 'alice');
-      bob = await registerUser(b, 'bob');
+      ({ federation, a, b, alice, bob } = await startAliceAndBob({ engine }));
     });
     after(() => federation.stop());
 

@@ -16,7 +16,7 @@ import { testEngines } from '../../src/testing/test-databases.ts';
 import { registerUser, type TestUser } from '../harness/accounts.ts';
 import { eventually, startFederatedServers, type FederatedServers } from '../harness/federation.ts';
 import type { TestHomeserver } from '../harness/homeserver.ts';
-import { rawRequest, type RawResponse } from '../harness/requests.ts';
+import { rawRequest, type RawResponse, clientCall as call } from '../harness/requests.ts';
 import { xMatrixAuthorization } from '../harness/server-requests.ts';
 
 const knockingVersions = supportedRoomVersions.filter((version) => getRoomVersion(version).knocking);
@@ -30,8 +30,6 @@ for (const engine of testEngines) {
     let alice: TestUser;
     let bob: TestUser;
     let carol: TestUser;
-    const call = (server: TestHomeserver, user: TestUser, method: 'GET' | 'POST' | 'PUT', path: string, body?: object) =>
-      rawRequest(server.baseUrl, `/_matrix/client/v3${path}`, { method, body, accessToken: user.accessToken });
     const room = (id: string) => encodeURIComponent(id);
     const membershipOf = async (server: TestHomeserver, viewer: TestUser, roomId: string, userId: string) =>
       (await call(server, viewer, 'GET', `/rooms/${room(roomId)}/state/m.room.member/${encodeURIComponent(userId)}`)).json.membership as string | undefined;

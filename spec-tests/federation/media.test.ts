@@ -10,8 +10,8 @@ import { expect } from 'chai';
 import sharp from 'sharp';
 import { request as undiciRequest } from 'undici';
 import { testEngines } from '../../src/testing/test-databases.ts';
-import { registerUser, type TestUser } from '../harness/accounts.ts';
-import { startFederatedServers, type FederatedServers } from '../harness/federation.ts';
+import type { TestUser } from '../harness/accounts.ts';
+import { startAliceAndBob, type FederatedServers } from '../harness/federation.ts';
 import type { TestHomeserver } from '../harness/homeserver.ts';
 import { rawRequest, testAgent } from '../harness/requests.ts';
 import { xMatrixAuthorization } from '../harness/server-requests.ts';
@@ -44,10 +44,7 @@ for (const engine of testEngines) describe(`server-server-api "Content Repositor
   const asAlice = (path: string) => fetchBytes(a, path, { authorization: `Bearer ${alice.accessToken}` });
 
   before(async function () {
-    federation = await startFederatedServers(['a.test', 'b.test'], { engine, config: { max_upload_size: '2M' } });
-    [a, b] = federation.servers as [TestHomeserver, TestHomeserver];
-    alice = await registerUser(a, 'alice');
-    bob = await registerUser(b, 'bob');
+    ({ federation, a, b, alice, bob } = await startAliceAndBob({ engine, config: { max_upload_size: '2M' } }));
   });
   after(() => federation.stop());
 

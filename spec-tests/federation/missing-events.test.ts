@@ -24,7 +24,7 @@ import { testEngines } from '../../src/testing/test-databases.ts';
 import { registerUser, type TestUser } from '../harness/accounts.ts';
 import { eventually, startFederatedServers, type FederatedServers } from '../harness/federation.ts';
 import type { TestHomeserver } from '../harness/homeserver.ts';
-import { clientApi, rawRequest } from '../harness/requests.ts';
+import { clientApi, rawRequest, clientCall as call } from '../harness/requests.ts';
 import { xMatrixAuthorization } from '../harness/server-requests.ts';
 import { issueTestCertificate } from '../harness/test-certificates.ts';
 
@@ -48,8 +48,6 @@ for (const engine of testEngines) describe(`server-server-api "Retrieving missin
   });
   after(() => federation.stop());
 
-  const call = (server: TestHomeserver, user: TestUser, method: 'GET' | 'POST' | 'PUT', path: string, body?: object) =>
-    rawRequest(server.baseUrl, `/_matrix/client/v3${path}`, { method, body, accessToken: user.accessToken });
   const say = async (server: TestHomeserver, user: TestUser, roomId: string, body: string) => {
     const response = await call(server, user, 'PUT', `/rooms/${enc(roomId)}/send/m.room.message/m${++txn}`, { msgtype: 'm.text', body });
     expect(response.status, response.text).to.equal(200);

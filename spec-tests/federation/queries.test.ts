@@ -4,10 +4,10 @@
  * and a profile change on b.test reaches a.test as the user's new member event.
  */
 import { expect } from 'chai';
-import { registerUser, type TestUser } from '../harness/accounts.ts';
-import { eventually, startFederatedServers, type FederatedServers } from '../harness/federation.ts';
+import type { TestUser } from '../harness/accounts.ts';
+import { eventually, startAliceAndBob, type FederatedServers } from '../harness/federation.ts';
 import type { TestHomeserver } from '../harness/homeserver.ts';
-import { rawRequest } from '../harness/requests.ts';
+import { clientCall as call } from '../harness/requests.ts';
 
 describe('client queries answered by another server (query/profile, query/directory) over TLS', function () {
   let federation: FederatedServers;
@@ -15,14 +15,9 @@ describe('client queries answered by another server (query/profile, query/direct
   let b: TestHomeserver;
   let alice: TestUser;
   let bob: TestUser;
-  const call = (server: TestHomeserver, user: TestUser, method: 'GET' | 'POST' | 'PUT', path: string, body?: object) =>
-    rawRequest(server.baseUrl, `/_matrix/client/v3${path}`, { method, body, accessToken: user.accessToken });
 
   before(async function () {
-    federation = await startFederatedServers(['a.test', 'b.test'], { config: { allow_public_rooms_over_federation: true } });
-    [a, b] = federation.servers as [TestHomeserver, TestHomeserver];
-    alice = await registerUser(a, 'alice');
-    bob = await registerUser(b, 'bob');
+    ({ federation, a, b, alice, bob } = await startAliceAndBob({ config: { allow_public_rooms_over_federation: true } }));
   });
   after(() => federation.stop());
 

@@ -6,8 +6,8 @@
  */
 import { expect } from 'chai';
 import { testEngines } from '../../src/testing/test-databases.ts';
-import { registerUser, type TestUser } from '../harness/accounts.ts';
-import { eventually, startFederatedServers, type FederatedServers } from '../harness/federation.ts';
+import type { TestUser } from '../harness/accounts.ts';
+import { eventually, startAliceAndBob, type FederatedServers } from '../harness/federation.ts';
 import type { TestHomeserver } from '../harness/homeserver.ts';
 import { rawRequest } from '../harness/requests.ts';
 
@@ -23,10 +23,7 @@ for (const engine of testEngines) describe(`relations received over federation a
   const enc = encodeURIComponent;
 
   before(async function () {
-    federation = await startFederatedServers(['a.test', 'b.test'], { engine });
-    [a, b] = federation.servers as [TestHomeserver, TestHomeserver];
-    alice = await registerUser(a, 'alice');
-    bob = await registerUser(b, 'bob');
+    ({ federation, a, b, alice, bob } = await startAliceAndBob({ engine }));
   });
   after(() => federation.stop());
 

@@ -7,7 +7,7 @@ import { expect } from 'chai';
 import { registerUser, type TestUser } from '../harness/accounts.ts';
 import { eventually, startFederatedServers, type FederatedServers } from '../harness/federation.ts';
 import type { TestHomeserver } from '../harness/homeserver.ts';
-import { rawRequest } from '../harness/requests.ts';
+import { clientCall as call } from '../harness/requests.ts';
 
 describe('room state across three servers over TLS: kick, ban, concurrent state changes', function () {
   let federation: FederatedServers;
@@ -17,8 +17,6 @@ describe('room state across three servers over TLS: kick, ban, concurrent state 
   let alice: TestUser;
   let bob: TestUser;
   let carol: TestUser;
-  const call = (server: TestHomeserver, user: TestUser, method: 'GET' | 'POST' | 'PUT', path: string, body?: object) =>
-    rawRequest(server.baseUrl, `/_matrix/client/v3${path}`, { method, body, accessToken: user.accessToken });
   const room = (roomId: string) => `/rooms/${encodeURIComponent(roomId)}`;
   const membershipOf = async (server: TestHomeserver, user: TestUser, roomId: string, target: string) =>
     (await call(server, user, 'GET', `${room(roomId)}/members`)).json?.chunk?.find((e: { state_key: string }) => e.state_key === target)?.content.membership;

@@ -3,8 +3,8 @@
  * a space on a.test whose children live on a.test and b.test, read by clients of both servers.
  */
 import { expect } from 'chai';
-import { registerUser, type TestUser } from '../harness/accounts.ts';
-import { startFederatedServers, type FederatedServers } from '../harness/federation.ts';
+import type { TestUser } from '../harness/accounts.ts';
+import { startAliceAndBob, type FederatedServers } from '../harness/federation.ts';
 import type { TestHomeserver } from '../harness/homeserver.ts';
 import { rawRequest } from '../harness/requests.ts';
 
@@ -22,10 +22,7 @@ describe('client-server-api "Spaces": GET /v1/rooms/{roomId}/hierarchy, locally 
   let remote: string;
 
   before(async function () {
-    federation = await startFederatedServers(['a.test', 'b.test']);
-    [a, b] = federation.servers as [TestHomeserver, TestHomeserver];
-    alice = await registerUser(a, 'alice');
-    bob = await registerUser(b, 'bob');
+    ({ federation, a, b, alice, bob } = await startAliceAndBob());
     const create = async (server: TestHomeserver, user: TestUser, body: object) => (await call(server, user, 'POST', 'client/v3/createRoom', body)).json.room_id as string;
     space = await create(a, alice, { preset: 'public_chat', name: 'The Space', creation_content: { type: 'm.space' } });
     lounge = await create(a, alice, { preset: 'public_chat', name: 'Lounge', topic: 'chat' });

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import type { ConfigInput } from '../../src/config/schema.ts';
 import type { DatabaseEngine } from '../../src/storage/database.ts';
 import { testDns, type TestDns } from '../../src/testing/test-dns.ts';
+import { registerUser, type TestUser } from './accounts.ts';
 import { startTestHomeserver, type TestHomeserver } from './homeserver.ts';
 import { testCertificateAuthority } from './test-certificates.ts';
 
@@ -31,6 +32,13 @@ export async function startFederatedServers(names: readonly string[], options: {
     servers.push(server);
   }
   return { servers, dns, stop: async () => void (await Promise.all(servers.map((server) => server.stop()))) };
+}
+
+/** a.test and b.test federating, with alice registered on a.test and bob on b.test: most tests' cast. */
+export async function startAliceAndBob(options: Parameters<typeof startFederatedServers>[1] = {}): Promise<{ federation: FederatedServers; a: TestHomeserver; b: TestHomeserver; alice: TestUser; bob: TestUser }> {
+  const federation = await startFederatedServers(['a.test', 'b.test'], options);
+  const [a, b] = federation.servers as [TestHomeserver, TestHomeserver];
+  return { federation, a, b, alice: await registerUser(a, 'alice'), bob: await registerUser(b, 'bob') };
 }
 
 /** Polls `condition` until it holds (federation is asynchronous), failing after `timeoutMs`. */

@@ -53,6 +53,11 @@ export async function rawRequest<T = any>(baseUrl: string, path: string, options
   return { status: response.statusCode, headers: response.headers, text, json: json as T };
 }
 
+/** A Client-Server API (v3) request made as `user` to `server` (tests with several servers). */
+export function clientCall(server: { baseUrl: string }, user: { accessToken: string }, method: 'GET' | 'POST' | 'PUT' | 'DELETE', path: string, body?: object): Promise<RawResponse> {
+  return rawRequest(server.baseUrl, `/_matrix/client/v3${path}`, { method, body, accessToken: user.accessToken });
+}
+
 /** Client-Server API (v3) requests made as a user, to the server a `useTestHomeserver` hook provides. */
 export function clientApi(server: () => { baseUrl: string }) {
   return (user: { accessToken: string }, method: 'GET' | 'POST' | 'PUT' | 'DELETE', path: string, body?: object): Promise<RawResponse> =>
