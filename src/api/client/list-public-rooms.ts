@@ -2,6 +2,7 @@
 import { z } from 'zod';
 import { MatrixError } from '../../core/errors.ts';
 import type { ApiDependencies } from '../dependencies.ts';
+import { publicRoomsQuery } from '../public-rooms-query.ts';
 import { defineEndpoint } from '../endpoint.ts';
 import { queryParam } from '../query-params.ts';
 import { roomIdParam } from './room-request.ts';
@@ -43,13 +44,7 @@ export const queryPublicRooms = defineEndpoint({
   path: '/_matrix/client/v3/publicRooms',
   resources: ['client'],
   auth: 'user',
-  body: z.object({
-    limit: z.number().int().min(0).optional(),
-    since: z.string().optional(),
-    filter: z.object({ generic_search_term: z.string().optional(), room_types: z.array(z.string().nullable()).optional() }).optional(),
-    include_all_networks: z.boolean().optional(),
-    third_party_instance_id: z.string().optional(),
-  }),
+  body: publicRoomsQuery,
   handle: ({ query, body }, deps) => {
     const server = typeof query.server === 'string' ? query.server : undefined;
     if (isOtherServer(deps, server)) return deps.remoteQueries.publicRooms(server!, body);

@@ -2,6 +2,7 @@
 import { z } from 'zod';
 import { defineEndpoint } from '../endpoint.ts';
 import { queryParam } from '../query-params.ts';
+import { publicRoomsQuery } from '../public-rooms-query.ts';
 
 export const getPublicRoomsForServer = defineEndpoint({
   method: 'GET',
@@ -23,13 +24,7 @@ export const queryPublicRoomsForServer = defineEndpoint({
   path: '/_matrix/federation/v1/publicRooms',
   resources: ['federation'],
   auth: 'server',
-  body: z.object({
-    limit: z.number().int().min(0).optional(),
-    since: z.string().optional(),
-    filter: z.object({ generic_search_term: z.string().optional(), room_types: z.array(z.string().nullable()).optional() }).optional(),
-    include_all_networks: z.boolean().optional(),
-    third_party_instance_id: z.string().optional(),
-  }),
+  body: publicRoomsQuery,
   handle: ({ body }, deps) =>
     deps.directoryForServers.publicRooms({ limit: body.limit, since: body.since, searchTerm: body.filter?.generic_search_term, roomTypes: body.filter?.room_types }),
 });
