@@ -47,6 +47,8 @@ let transactionCounter = 0;
 
 export class DestinationQueue {
   private sending = false;
+  /** A wake-up while sending: what it announced may have been written after the last read of the outbox. */
+  private wokenWhileSending = false;
   private retryTimer: NodeJS.Timeout | undefined;
   private failures = 0;
   private inFlight: Transaction | undefined;
@@ -60,8 +62,9 @@ export class DestinationQueue {
 
   /** Something was queued for the destination: send unless a transaction is in flight or waiting to be retried. */
   wake(): void {
-    if (this.sending || this.retryTimer || this.stopped) return;
-    void this.run();
+    if (this.retryTimer || this.stopped) return;
+    if (this.sending) this.wokenWhileSending = true;
+    else void this.run();
   }
 
   addEdu(edu: JsonObject): void {
@@ -93,8 +96,12 @@ export class DestinationQueue {
     this.sending = true;
     try {
       while (!this.stopped) {
+        this.wokenWhileSending = false;
         const transaction = this.inFlight ?? (await this.nextTransaction());
-        if (!transaction) break;
+        if (!transaction) {
+          if (this.wokenWhileSending) continue;
+          break;
+        }
         this.inFlight = transaction;
         await this.context.transport.request({
           method: 'PUT',
