@@ -129,6 +129,8 @@ for (const engine of testEngines) {
       const stored = await download(image);
       expect(stored.status).to.equal(200);
       expect(stored.body.equals(png)).to.equal(true);
+      // The server stored it for itself: it counts against no one's media_upload_quota.
+      expect(await server().homeserver.storage.media.uploadedBytes(alice.userId)).to.equal(0);
     });
 
     it('falls back, as Synapse, to the title, the meta description and the largest image of a page without og: tags', async function () {

@@ -19,9 +19,9 @@ const previewQuery = z.object({
   ts: queryParam.count.optional(),
 });
 
-function preview({ requester, query }: EndpointRequest<undefined, 'user', z.output<typeof previewQuery>>, deps: ApiDependencies) {
+function preview({ query }: EndpointRequest<undefined, 'user', z.output<typeof previewQuery>>, deps: ApiDependencies) {
   if (!deps.urlPreviews) throw new MatrixError('M_UNRECOGNIZED', 'Unrecognized request');
-  return deps.urlPreviews.preview(requester.userId, query.url);
+  return deps.urlPreviews.preview(query.url);
 }
 
 export const getUrlPreviewAuthed = defineEndpoint({

@@ -102,6 +102,17 @@ export class ContentRepository {
     return { content_uri: mxcUri(this.settings.serverName, mediaId) };
   }
 
+  /**
+   * Media the server stores for itself (the images of URL previews): uploaded by no one, so counted
+   * against no one's quota, though the user who asked for the preview reads it.
+   */
+  async storeForServer(upload: Upload): Promise<{ content_uri: string }> {
+    const content = await this.receive(undefined, upload);
+    const mediaId = newMediaId();
+    await this.storage.media.add(this.settings.serverName, mediaId, content, undefined, this.clock());
+    return { content_uri: mxcUri(this.settings.serverName, mediaId) };
+  }
+
   /** PUT /media/v3/upload/{serverName}/{mediaId}: only by the URI's creator, only once, only before it expires. */
   async uploadTo(userId: string, serverName: string, mediaId: string, upload: Upload): Promise<void> {
     checkMediaAddress(serverName, mediaId);
@@ -143,12 +154,12 @@ export class ContentRepository {
   }
 
   /** Stores an upload's body within the size limit and what remains of the user's quota. */
-  private async receive(userId: string, upload: Upload): Promise<MediaContent> {
+  private async receive(userId: string | undefined, upload: Upload): Promise<MediaContent> {
     const { maxUploadSize, uploadQuota } = this.settings;
-    const quotaLeft = uploadQuota === undefined ? Infinity : uploadQuota - (await this.storage.media.uploadedBytes(userId));
+    const quotaLeft = uploadQuota === undefined || userId === undefined ? Infinity : uploadQuota - (await this.storage.media.uploadedBytes(userId));
     const tooLarge = () => new MatrixError('M_TOO_LARGE', `Cannot upload files larger than ${maxUploadSize} bytes`);
     const overQuota = () => {
-      this.settings.onQuotaReached?.(userId);
+      if (userId !== undefined) this.settings.onQuotaReached?.(userId);
       return new MatrixError('M_FORBIDDEN', 'This upload would exceed your media upload quota');
     };
     if (upload.declaredLength !== undefined && upload.declaredLength > maxUploadSize) throw tooLarge();

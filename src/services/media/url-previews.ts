@@ -47,14 +47,14 @@ export class UrlPreviews {
 
   constructor(
     private readonly fetcher: Pick<SafeFetcher, 'get'>,
-    private readonly media: Pick<ContentRepository, 'upload'>,
+    private readonly media: Pick<ContentRepository, 'storeForServer'>,
     private readonly settings: UrlPreviewSettings,
     /** Told when a page's image could not be stored (the preview goes on without it). */
     private readonly onImageFailure: (imageUrl: string, error: unknown) => void = () => {},
   ) {}
 
-  /** The preview of `url` (an http or https URL), made for `userId` unless already made or being made. */
-  async preview(userId: string, url: string): Promise<OpenGraph> {
+  /** The preview of `url` (an http or https URL), made unless already made or being made (for anyone). */
+  async preview(url: string): Promise<OpenGraph> {
     const target = URL.canParse(url) ? new URL(url) : undefined;
     if (target?.protocol !== 'http:' && target?.protocol !== 'https:') throw new MatrixError('M_INVALID_PARAM', 'url must be an http or https URL');
     // The fragment is not sent to the server: it cannot change the page.
@@ -62,7 +62,7 @@ export class UrlPreviews {
     const key = target.href;
     let preview = this.cache.get(key);
     if (!preview) {
-      const made = this.make(userId, target);
+      const made = this.make(target);
       this.cache.set(key, made);
       made.catch(() => {
         if (this.cache.peek(key) === made) this.cache.set(key, made, { ttl: failureTtlMs });
@@ -72,16 +72,16 @@ export class UrlPreviews {
     return preview;
   }
 
-  private async make(userId: string, url: URL): Promise<OpenGraph> {
+  private async make(url: URL): Promise<OpenGraph> {
     const response = await this.fetch(url);
     const type = mediaType(response.contentType);
     let og: OpenGraph;
     if (type.startsWith('image/')) {
-      og = await this.store(userId, { bytes: await this.read(() => response.bytes()), contentType: type });
+      og = await this.store({ bytes: await this.read(() => response.bytes()), contentType: type });
     } else if (type === 'text/html' || type === 'application/xhtml+xml') {
       // The page's image URL gives way to the stored image's mxc:// URI, or to nothing.
       const { 'og:image': imageSrc, ...tags } = await this.read(() => readOpenGraph(response.chunks(), response.contentType));
-      og = { ...tags, ...(await this.pageImage(userId, imageSrc, response.url)) };
+      og = { ...tags, ...(await this.pageImage(imageSrc, response.url)) };
     } else {
       response.discard();
       // As Synapse: a page of another type is not fetched further; one that says no type has no preview.
@@ -92,7 +92,7 @@ export class UrlPreviews {
   }
 
   /** The tags of the image a page names, stored; none when it has none or it cannot be had. */
-  private async pageImage(userId: string, src: string | undefined, pageUrl: URL): Promise<OpenGraph> {
+  private async pageImage(src: string | undefined, pageUrl: URL): Promise<OpenGraph> {
     if (!src) return {};
     let imageUrl: URL;
     try {
@@ -102,7 +102,7 @@ export class UrlPreviews {
     }
     try {
       const image = imageUrl.protocol === 'data:' ? await dataUrlImage(imageUrl) : await this.fetchImage(imageUrl);
-      return image ? await this.store(userId, image) : {};
+      return image ? await this.store(image) : {};
     } catch (error) {
       this.onImageFailure(imageUrl.protocol === 'data:' ? 'data: URL' : imageUrl.href, error);
       return {};
@@ -120,9 +120,9 @@ export class UrlPreviews {
   }
 
   /** Stores an image in the content repository: the tags of a preview's image. */
-  private async store(userId: string, image: Image): Promise<OpenGraph> {
+  private async store(image: Image): Promise<OpenGraph> {
     const { bytes, contentType } = image;
-    const { content_uri } = await this.media.upload(userId, { body: Readable.from([bytes]), contentType, filename: undefined, declaredLength: bytes.length });
+    const { content_uri } = await this.media.storeForServer({ body: Readable.from([bytes]), contentType, filename: undefined, declaredLength: bytes.length });
     const size = await imageSize(bytes);
     return {
       'og:image': content_uri,
