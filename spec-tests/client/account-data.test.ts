@@ -77,5 +77,19 @@ for (const engine of testEngines) {
       expect((await rawRequest(server().baseUrl, tags(roomId, 'x'), { method: 'PUT', body: { order: 2 }, accessToken: alice.accessToken })).json.errcode).to.equal('M_INVALID_PARAM');
       expect((await rawRequest(server().baseUrl, tags(roomId), { accessToken: bob.accessToken })).json.errcode).to.equal('M_FORBIDDEN');
     });
+
+    it('a room joined since the last /sync comes with all of its account data, including what was set while invited', async function () {
+      const call = (user: TestUser, method: 'GET' | 'POST' | 'PUT', path: string, body?: object) => rawRequest(server().baseUrl, `/_matrix/client/v3${path}`, { method, body, accessToken: user.accessToken });
+      const roomId = (await call(alice, 'POST', '/createRoom', { preset: 'private_chat', invite: [bob.userId] })).json.room_id as string;
+      expect((await call(bob, 'PUT', `/user/${encodeURIComponent(bob.userId)}/rooms/${encodeURIComponent(roomId)}/tags/u.later`, { order: 0.1 })).status).to.equal(200);
+      const since = (await call(bob, 'GET', '/sync?timeout=0')).json.next_batch as string;
+      expect((await call(bob, 'POST', `/join/${encodeURIComponent(roomId)}`, {})).status).to.equal(200);
+      const joined = (await call(bob, 'GET', `/sync?timeout=0&since=${since}`)).json.rooms.join[roomId];
+      const tag = joined.account_data.events.find((event: { type: string }) => event.type === 'm.tag');
+      expect(tag?.content).to.deep.equal({ tags: { 'u.later': { order: 0.1 } } });
+      // Once reported, it is not repeated.
+      const next = (await call(bob, 'GET', `/sync?timeout=0&since=${(await call(bob, 'GET', `/sync?timeout=0&since=${since}`)).json.next_batch}`)).json;
+      expect(next.rooms?.join?.[roomId]?.account_data?.events ?? []).to.deep.equal([]);
+    });
   });
 }

@@ -50,6 +50,8 @@ export interface RoomSyncRequest {
   filter?: RoomSyncFilter;
   /** Room account data changed in the range (all of it for an initial sync), by room. */
   accountData: ReadonlyMap<string, Array<{ type: string; content: JsonObject }>>;
+  /** The account_data stream position the sync reads up to. */
+  accountDataUpTo: number;
   /** Positions of the ephemeral streams: typing (in memory) and receipts. */
   typing: { since: number | undefined };
   receipts: { since: number | undefined; upTo: number };
@@ -120,7 +122,12 @@ export class RoomSync {
       // A change after upTo belongs to the next sync.
       if (memberPosition > request.upTo) continue;
       const changedInRange = since === undefined || memberPosition > since;
-      const accountData = request.accountData.get(roomId) ?? [];
+      // A room joined in the range comes with all of its account data (tags set while invited, say),
+      // as in an initial sync; otherwise what changed in the range.
+      const newlyJoined = since !== undefined && changedInRange && membership === 'join';
+      const accountData = newlyJoined
+        ? (await this.storage.accountData.ofRoom(userId, roomId, request.accountDataUpTo)).map(({ type, content }) => ({ type, content }))
+        : (request.accountData.get(roomId) ?? []);
 
       if (membership === 'join') {
         const fresh = since === undefined || request.fullState || changedInRange;

@@ -127,6 +127,7 @@ export class Sync {
       fullState: request.fullState === true,
       filter: request.filter?.room,
       accountData: roomAccountData,
+      accountDataUpTo: upTo.account_data,
       typing: { since: since?.typing },
       receipts: { since: since?.receipts, upTo: upTo.receipts },
     });

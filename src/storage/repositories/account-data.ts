@@ -40,6 +40,12 @@ export class AccountDataRepository {
   }
 
   /** Everything of the user changed after `since` and up to `upTo` (all of it when since is 0). */
+  /** The user's account data for one room, as it stands at `upTo` on the account_data stream. */
+  async ofRoom(userId: string, roomId: string, upTo: number): Promise<AccountDataRecord[]> {
+    const rows = await this.db<Row>('account_data').where({ user_id: userId, room_id: roomId }).andWhere('stream_position', '<=', upTo).orderBy('stream_position');
+    return rows.map(toRecord);
+  }
+
   async changedBetween(userId: string, since: number, upTo: number): Promise<AccountDataRecord[]> {
     const rows = await this.db<Row>('account_data').where('user_id', userId).andWhere('stream_position', '>', since).andWhere('stream_position', '<=', upTo).orderBy('stream_position');
     return rows.map(toRecord);
