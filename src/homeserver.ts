@@ -31,6 +31,7 @@ import { Pushers } from './services/push/pushers.ts';
 import { PushDelivery } from './services/push/push-delivery.ts';
 import { PushGatewayClient } from './services/push/push-gateway-client.ts';
 import { PushActions } from './services/push/push-actions.ts';
+import { PushActionsPruner } from './services/push/push-actions-pruner.ts';
 import { Notifications } from './services/push/notifications.ts';
 import { ClientTransactions } from './services/client-transactions.ts';
 import { SyncNotifier } from './services/sync/notifier.ts';
@@ -268,6 +269,8 @@ export class Homeserver {
         logger.warn({ userId: pusher.userId, appId: pusher.appId, err: error }, `push to a gateway failed; ${outcome}`),
       );
       await pushDelivery.start();
+      const pushActionsPruner = new PushActionsPruner(storage, clock, undefined, (error) => logger.warn({ err: error }, 'pruning push actions failed; it will be tried again'));
+      pushActionsPruner.start();
       const notifier = new SyncNotifier(startPositions, events);
       const mediaStore = new MediaStore(config.media_store_path);
       const media = new ContentRepository(
@@ -395,7 +398,7 @@ export class Homeserver {
         });
       }
       const closeClient = { stop: () => void federationClient?.close() };
-      return new Homeserver(config, storage, serverKeys, started, running, logger, [presence, eduFederation, federationSender, pushDelivery, closeClient, { stop: () => urlPreviewFetcher?.close() }]);
+      return new Homeserver(config, storage, serverKeys, started, running, logger, [presence, eduFederation, federationSender, pushDelivery, pushActionsPruner, closeClient, { stop: () => urlPreviewFetcher?.close() }]);
     } catch (error) {
       await Promise.all(started.map((l) => l.close(0)));
       await storage.close();

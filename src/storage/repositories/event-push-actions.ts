@@ -138,6 +138,35 @@ export class EventPushActionRepository {
     });
   }
 
+  /**
+   * Deletes up to `limit` rows at or before `upTo` that no count needs: notifications the user has
+   * read by a receipt (unthreaded, or of their thread), and the rows of events they sent except the
+   * newest per room and thread (the newest is a read point; the older ones are behind it). Read
+   * points stay where they were, so unread counts do not change. Returns how many went.
+   */
+  async pruneUpTo(upTo: number, limit: number): Promise<number> {
+    const thread = "COALESCE(a.thread_id, 'main')";
+    const readByReceipt = this.db('receipts as r')
+      .join('events as e', 'e.event_id', 'r.event_id')
+      .max('e.stream_position')
+      .whereRaw('r.user_id = a.user_id AND r.room_id = a.room_id')
+      .whereIn('r.receipt_type', readReceiptTypes)
+      .where((q) => q.where('r.thread_id', '').orWhereRaw(`r.thread_id = ${thread}`));
+    const newestSent = this.db('event_push_actions as b')
+      .max('b.stream_position')
+      .whereRaw(`b.user_id = a.user_id AND b.room_id = a.room_id AND b.notify = ? AND COALESCE(b.thread_id, 'main') = ${thread}`, [false]);
+    const prunable = this.db('event_push_actions as a')
+      .select('a.user_id', 'a.room_id', 'a.stream_position')
+      .where('a.stream_position', '<=', upTo)
+      .where((q) =>
+        q
+          .where((read) => read.where('a.notify', true).andWhere('a.stream_position', '<=', readByReceipt))
+          .orWhere((sent) => sent.where('a.notify', false).andWhere('a.stream_position', '<', newestSent)),
+      )
+      .limit(limit);
+    return Number(await this.db('event_push_actions').whereIn(['user_id', 'room_id', 'stream_position'], prunable).delete());
+  }
+
   /** The user's read points: room → thread ('' unthreaded, 'main', or a root) → stream position. */
   async readPoints(userId: string, roomIds: readonly string[]): Promise<Map<string, Map<string, number>>> {
     const points = new Map<string, Map<string, number>>();

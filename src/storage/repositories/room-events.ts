@@ -301,6 +301,29 @@ export class RoomEventRepository {
     return new Set(rows.map((row: { room_id: string }) => row.room_id));
   }
 
+  /**
+   * The newest position of the events stream whose event is older than `ts` (origin_server_ts), or 0.
+   * Positions grow with time, so a bisection over the stream_position index finds it in a few dozen
+   * lookups, without reading events by time.
+   */
+  async lastPositionBefore(ts: number): Promise<number> {
+    const at = async (position: number) => {
+      const row = await this.db<EventRow>('events').select('stream_position', 'origin_server_ts').where('stream_position', '>=', position).orderBy('stream_position').first();
+      return row && { position: Number(row.stream_position), ts: Number(row.origin_server_ts) };
+    };
+    const newest = await this.db<EventRow>('events').max({ position: 'stream_position' }).first();
+    let low = 0;
+    let high = Number((newest as { position?: number | string } | undefined)?.position ?? 0);
+    // Invariant: every event at or below `low` is older than ts; some event at or after `high` is not (unless high is the newest).
+    while (low < high) {
+      const middle = Math.ceil((low + high) / 2);
+      const found = await at(middle);
+      if (found && found.ts < ts) low = found.position;
+      else high = middle - 1;
+    }
+    return low;
+  }
+
   async forwardExtremities(roomId: string): Promise<string[]> {
     return (await this.db('forward_extremities').where('room_id', roomId).select('event_id').orderBy('event_id')).map((row: { event_id: string }) => row.event_id);
   }
