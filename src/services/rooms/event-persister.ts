@@ -17,7 +17,7 @@
 import { LRUCache } from 'lru-cache';
 import { stateKeyOf, type RoomEvent } from '../../core/events/pdu.ts';
 import type { TransactionKey } from '../../storage/repositories/client-transactions.ts';
-import type { CurrentStateChange } from '../../storage/repositories/room-events.ts';
+import { storedEventOf, type CurrentStateChange } from '../../storage/repositories/room-events.ts';
 import type { Repositories, Storage } from '../../storage/storage.ts';
 import { TransactionKeyTaken } from '../client-transactions.ts';
 import type { StateMap } from './room-states.ts';
@@ -230,22 +230,14 @@ export class EventPersister {
         written.push({ appended, event, stateBeforeGroup: beforeGroup, stateAfterGroup: afterGroup, afterCommit: [] });
       }
       const rows = written.map(({ appended, event, stateBeforeGroup, stateAfterGroup }, i) => ({
-          event: {
-            eventId: event.eventId,
-            roomId: event.roomId,
-            type: event.type,
-            stateKey: event.stateKey ?? null,
-            sender: event.sender,
-            depth: event.depth,
-            originServerTs: event.originServerTs,
+          event: storedEventOf(event, {
             streamPosition: appended?.streamPosition ?? null,
-            pdu: event.pdu,
             outlier: false,
             rejectedReason: requests[i]!.received?.rejectedReason ?? null,
             softFailed: requests[i]!.received?.softFailed ?? false,
             stateBeforeGroup,
             stateAfterGroup,
-          },
+          }),
           prevEventIds: event.prevEventIds,
           authEventIds: event.authEventIds,
         }));

@@ -14,6 +14,7 @@
  *
  * Lock order: the room's mutex, then (inside the persister) the database transaction.
  */
+import { storedEventOf } from '../../storage/repositories/room-events.ts';
 import { LRUCache } from 'lru-cache';
 import { checkEventAuth, type AuthState, type AuthVerdict } from '../../core/auth/check-event-auth.ts';
 import { authEventKeys, authStateKeys } from '../../core/auth/auth-events.ts';
@@ -200,22 +201,7 @@ export class Timeline {
     const local = await this.storage.transaction(async (tx): Promise<LocalEvent> => {
       const before = stateBefore.group ?? (stateBefore.state.size > 0 ? await tx.stateGroups.create(event.roomId, stateBefore.state) : null);
       const after = key ? await tx.stateGroups.create(event.roomId, new Map(stateBefore.state).set(key, event.eventId), before === null ? undefined : { id: before, state: stateBefore.state }) : before;
-      const row = {
-        eventId: event.eventId,
-        roomId: event.roomId,
-        type: event.type,
-        stateKey: event.stateKey ?? null,
-        sender: event.sender,
-        depth: event.depth,
-        originServerTs: event.originServerTs,
-        streamPosition,
-        pdu: event.pdu,
-        outlier: false,
-        rejectedReason,
-        softFailed: false,
-        stateBeforeGroup: before,
-        stateAfterGroup: after,
-      };
+      const row = storedEventOf(event, { streamPosition, outlier: false, rejectedReason, softFailed: false, stateBeforeGroup: before, stateAfterGroup: after });
       if (!replacesOutlier) await tx.roomEvents.insertEvent(row, event.prevEventIds, event.authEventIds);
       else if (!(await tx.roomEvents.promoteOutlier(row))) throw new Error(`${event.eventId} is no longer an outlier`);
       if (rejectedReason === null && event.redacts !== undefined) await tx.roomEvents.recordRedaction(event.redacts, event.eventId);

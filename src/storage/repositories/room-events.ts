@@ -1,5 +1,6 @@
 /** Rooms, their events with DAG edges, forward extremities and materialised current state. */
 import type { Knex } from 'knex';
+import type { RoomEvent } from '../../core/events/pdu.ts';
 import type { Database } from '../database.ts';
 
 export interface RoomRecord {
@@ -27,6 +28,12 @@ export interface StoredEvent {
   softFailed: boolean;
   stateBeforeGroup: number | null;
   stateAfterGroup: number | null;
+}
+
+/** The row of `event`: its own fields, and where it stands in the room (`placement`). */
+export function storedEventOf(event: RoomEvent, placement: Pick<StoredEvent, 'streamPosition' | 'outlier' | 'rejectedReason' | 'softFailed' | 'stateBeforeGroup' | 'stateAfterGroup'>): StoredEvent {
+  const { eventId, roomId, type, sender, depth, originServerTs, pdu } = event;
+  return { eventId, roomId, type, stateKey: event.stateKey ?? null, sender, depth, originServerTs, pdu, ...placement };
 }
 
 /** A timeline row without its PDU: callers read the events themselves through the event cache. */

@@ -7,6 +7,7 @@
  * the answer nor stored here reject the event that cites them. They are then stored as outliers:
  * part of the auth DAG, not of the timeline.
  */
+import { storedEventOf } from '../../../storage/repositories/room-events.ts';
 import { authStateFromEvents, checkAuthEvents } from '../../../core/auth/auth-events.ts';
 import { checkEventAuth } from '../../../core/auth/check-event-auth.ts';
 import { checkPduFormat } from '../../../core/events/check-pdu-format.ts';
@@ -84,22 +85,7 @@ export async function storeOutliers(tx: Repositories, checked: Iterable<CheckedE
     events
       .filter(({ event }) => !known.has(event.eventId))
       .map(({ event, rejectedReason }) => ({
-        event: {
-          eventId: event.eventId,
-          roomId: event.roomId,
-          type: event.type,
-          stateKey: event.stateKey ?? null,
-          sender: event.sender,
-          depth: event.depth,
-          originServerTs: event.originServerTs,
-          streamPosition: null,
-          pdu: event.pdu,
-          outlier: true,
-          rejectedReason,
-          softFailed: false,
-          stateBeforeGroup: null,
-          stateAfterGroup: null,
-        },
+        event: storedEventOf(event, { streamPosition: null, outlier: true, rejectedReason, softFailed: false, stateBeforeGroup: null, stateAfterGroup: null }),
         prevEventIds: event.prevEventIds,
         authEventIds: event.authEventIds,
       })),
