@@ -9,6 +9,7 @@
 import { isJsonObject, type JsonObject } from '../../../core/canonical-json.ts';
 import { MatrixError } from '../../../core/errors.ts';
 import { checkPduFormat } from '../../../core/events/check-pdu-format.ts';
+import { strippedStateTypes } from '../../../core/events/client-event.ts';
 import { stateKeyOf, toRoomEvent, type RoomEvent } from '../../../core/events/pdu.ts';
 import { serverNameOf, type RoomId, type UserId } from '../../../core/ids/identifiers.ts';
 import type { RoomVersionRules } from '../../../core/room-versions/room-version-rules.ts';
@@ -19,8 +20,6 @@ import type { PduReceiver } from '../inbound-pdu/pdu-receiver.ts';
 import type { FederationSender } from '../sender/federation-sender.ts';
 import type { ServerRoomAccess } from '../server-room-access.ts';
 
-/** client-server-api "Stripped state": the state a knocker is given to identify the room (create first: the spec requires it). */
-const knockRoomStateTypes = ['m.room.create', 'm.room.join_rules', 'm.room.name', 'm.room.avatar', 'm.room.topic', 'm.room.canonical_alias', 'm.room.encryption'];
 
 type HandshakeMembership = 'leave' | 'knock';
 
@@ -62,7 +61,7 @@ export class ResidentLeavesAndKnocks {
     await this.receive(origin, roomId, eventId, pdu, 'knock');
     // knocks.yaml (v1.16): full events of the room's version, the create event among them.
     const { state } = await this.roomStates.currentState(roomId);
-    const events = await this.roomStates.events(state, knockRoomStateTypes.map((type) => stateKeyOf(type, '')));
+    const events = await this.roomStates.events(state, strippedStateTypes.map((type) => stateKeyOf(type, '')));
     return { knock_room_state: [...events.values()].map((event) => event.pdu) };
   }
 
