@@ -7,12 +7,10 @@
  */
 import { expect } from 'chai';
 import type { JsonObject } from '../../src/core/canonical-json.ts';
-import { buildEvent } from '../../src/core/events/build-event.ts';
-import type { EventId, RoomId, UserId } from '../../src/core/ids/identifiers.ts';
-import { getRoomVersion } from '../../src/core/room-versions/known-versions.ts';
 import { registerUser, type TestUser } from '../harness/accounts.ts';
 import { startTestHomeserver, type TestHomeserver } from '../harness/homeserver.ts';
 import { clientApi, rawRequest, type RawResponse } from '../harness/requests.ts';
+import { remoteUserEvent } from '../harness/remote-events.ts';
 import { TestFederationRequester, xMatrixAuthorization } from '../harness/server-requests.ts';
 import { eventually } from '../harness/federation.ts';
 
@@ -61,27 +59,7 @@ describe('server-server-api "EDUs": typing, receipts, presence and send-to-devic
   };
 
   /** Bob's join of a.test's room, on its current extremities, signed by b.test. */
-  const bobJoin = async (id: string): Promise<JsonObject> => {
-    const state = await api(alice, 'GET', `${room(id)}/state`);
-    const byKey = new Map<string, string>(state.json.map((e: { type: string; state_key: string; event_id: string }) => [`${e.type}|${e.state_key}`, e.event_id]));
-    const extremities = await a.homeserver.storage.roomEvents.forwardExtremities(id);
-    const prevs = await a.homeserver.storage.roomEvents.events(extremities);
-    return buildEvent(
-      {
-        rules: getRoomVersion('12'),
-        roomId: id as RoomId,
-        type: 'm.room.member',
-        stateKey: bob,
-        sender: bob as UserId,
-        content: { membership: 'join' },
-        prevEvents: extremities as EventId[],
-        authEvents: ['m.room.power_levels|', 'm.room.join_rules|'].map((key) => byKey.get(key)!) as EventId[],
-        depth: Math.max(...[...prevs.values()].map((e) => e.depth)) + 1,
-        originServerTs: Date.now(),
-      },
-      { serverName: 'b.test', key: b.homeserver.serverKeys.signingKey },
-    ).pdu;
-  };
+  const bobJoin = (id: string) => remoteUserEvent(a, id, bob, { type: 'm.room.member', stateKey: bob, content: { membership: 'join' } }, { serverName: 'b.test', key: b.homeserver.serverKeys.signingKey });
 
   before(async function () {
     a = await startTestHomeserver({ serverName: 'a.test', federationRequester: requesterOfA, config: { enable_registration: true, trusted_key_servers: [] } });

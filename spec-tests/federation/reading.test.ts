@@ -9,13 +9,12 @@
  */
 import { expect } from 'chai';
 import type { JsonObject } from '../../src/core/canonical-json.ts';
-import { buildEvent } from '../../src/core/events/build-event.ts';
 import { computeEventId } from '../../src/core/events/event-id.ts';
-import type { EventId, RoomId, UserId } from '../../src/core/ids/identifiers.ts';
 import { getRoomVersion } from '../../src/core/room-versions/known-versions.ts';
 import { registerUser, type TestUser } from '../harness/accounts.ts';
 import { startTestHomeserver, type TestHomeserver } from '../harness/homeserver.ts';
 import { clientApi, rawRequest, type RawResponse } from '../harness/requests.ts';
+import { remoteUserEvent, type RemoteEventDraft } from '../harness/remote-events.ts';
 import { TestFederationRequester, xMatrixAuthorization } from '../harness/server-requests.ts';
 
 const v12 = getRoomVersion('12');
@@ -77,29 +76,7 @@ describe('server-server-api reading endpoints, answered to another server', func
   };
 
   /** An event of @bob:b.test in a.test's room, on the room's current extremities, signed by b.test. */
-  const bobEvent = async (id: string, draft: { type: string; stateKey?: string; content: JsonObject }) => {
-    const state = await api(alice, 'GET', `/rooms/${room(id)}/state`);
-    const byKey = new Map<string, { event_id: string }>(state.json.map((e: { type: string; state_key: string; event_id: string }) => [`${e.type}|${e.state_key}`, e]));
-    const extremities = await a.homeserver.storage.roomEvents.forwardExtremities(id);
-    const prevs = await a.homeserver.storage.roomEvents.events(extremities);
-    const keys = ['m.room.power_levels|', ...(draft.type === 'm.room.member' ? ['m.room.join_rules|'] : []), 'm.room.member|@bob:b.test'];
-    const auth = keys.flatMap((key) => byKey.get(key)?.event_id ?? []);
-    return buildEvent(
-      {
-        rules: v12,
-        roomId: id as RoomId,
-        type: draft.type,
-        stateKey: draft.stateKey,
-        sender: '@bob:b.test' as UserId,
-        content: draft.content,
-        prevEvents: extremities as EventId[],
-        authEvents: auth as EventId[],
-        depth: Math.max(...[...prevs.values()].map((e) => e.depth)) + 1,
-        originServerTs: Date.now(),
-      },
-      { serverName: 'b.test', key: b.homeserver.serverKeys.signingKey },
-    ).pdu;
-  };
+  const bobEvent = (id: string, draft: RemoteEventDraft) => remoteUserEvent(a, id, '@bob:b.test', draft, { serverName: 'b.test', key: b.homeserver.serverKeys.signingKey });
   /** @bob:b.test joins through a transaction from b.test; the join's event ID. */
   const joinBob = async (id: string): Promise<string> => {
     const join = await bobEvent(id, { type: 'm.room.member', stateKey: '@bob:b.test', content: { membership: 'join' } });

@@ -13,6 +13,7 @@ import { getRoomVersion } from '../../src/core/room-versions/known-versions.ts';
 import { registerUser, type TestUser } from '../harness/accounts.ts';
 import { startTestHomeserver, type TestHomeserver } from '../harness/homeserver.ts';
 import { clientApi, rawRequest, type RawResponse } from '../harness/requests.ts';
+import { remoteUserEvent, type RemoteEventDraft } from '../harness/remote-events.ts';
 import { TestFederationRequester, xMatrixAuthorization } from '../harness/server-requests.ts';
 
 describe('server-server-api "Transactions": PUT /send/{txnId} in both directions', function () {
@@ -47,30 +48,7 @@ describe('server-server-api "Transactions": PUT /send/{txnId} in both directions
   const transaction = (pdus: JsonObject[]) => ({ origin: 'b.test', origin_server_ts: Date.now(), pdus });
 
   /** An event of @bob:b.test in a.test's room, on the room's current extremities, signed by b.test. */
-  const bobEvent = async (roomId: string, draft: { type: string; stateKey?: string; content: JsonObject }) => {
-    const state = await api(alice, 'GET', `/rooms/${encodeURIComponent(roomId)}/state`);
-    const byKey = new Map<string, { event_id: string; depth?: number }>(state.json.map((e: { type: string; state_key: string; event_id: string }) => [`${e.type}|${e.state_key}`, e]));
-    const extremities = await a.homeserver.storage.roomEvents.forwardExtremities(roomId);
-    const prevs = await a.homeserver.storage.roomEvents.events(extremities);
-    // rooms/v12 "Auth events selection": the join rules only for a join.
-    const keys = ['m.room.power_levels|', ...(draft.type === 'm.room.member' ? ['m.room.join_rules|'] : []), 'm.room.member|@bob:b.test'];
-    const auth = keys.flatMap((key) => byKey.get(key)?.event_id ?? []);
-    return buildEvent(
-      {
-        rules: getRoomVersion('12'),
-        roomId: roomId as RoomId,
-        type: draft.type,
-        stateKey: draft.stateKey,
-        sender: '@bob:b.test' as UserId,
-        content: draft.content,
-        prevEvents: extremities as EventId[],
-        authEvents: auth as EventId[],
-        depth: Math.max(...[...prevs.values()].map((e) => e.depth)) + 1,
-        originServerTs: Date.now(),
-      },
-      { serverName: 'b.test', key: b.homeserver.serverKeys.signingKey },
-    ).pdu;
-  };
+  const bobEvent = (roomId: string, draft: RemoteEventDraft) => remoteUserEvent(a, roomId, '@bob:b.test', draft, { serverName: 'b.test', key: b.homeserver.serverKeys.signingKey });
 
   it('accepts a remote join and message sent in a transaction; local clients see them in /sync', async function () {
     const roomId = (await api(alice, 'POST', '/createRoom', { preset: 'public_chat' })).json.room_id;
