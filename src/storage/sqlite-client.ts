@@ -19,11 +19,14 @@
  * libuv's thread pool, after every commit and every write outside a transaction, and answers the
  * statement only then: when a write has been answered, it is on disk, as with FULL. (A connection
  * could read a commit a moment before it is on disk; what the server serves comes after answers.)
+ * Checkpoints, which copy the WAL into the database file, run on a thread of their own too
+ * (wal-checkpointer.ts).
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { close, fsync, openSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { promisify } from 'node:util';
+import { backstopCheckpointPages, WalCheckpointer } from './wal-checkpointer.ts';
 
 const require = createRequire(import.meta.url);
 // knex's dialect classes are CommonJS modules without type declarations of their own.
@@ -41,6 +44,7 @@ export interface SqliteConnection {
 interface KnexSqliteClient {
   driver: new (filename: string, options?: object) => SqliteConnection;
   connectionSettings: { filename: string };
+  logger: { warn(message: string): void };
   acquireConnection(): Promise<unknown>;
   releaseConnection(connection: unknown): Promise<void>;
   _query(connection: unknown, query: { sql: string }): Promise<unknown>;
@@ -51,8 +55,8 @@ interface KnexSqliteClient {
 /** Stands for "no connection yet" in knex's runner: the statement decides which it runs on. */
 const routed = { routed: true };
 
-/** The writer's pragmas: see the file comment for `synchronous = NORMAL`. */
-export const writerPragmas = ['journal_mode = WAL', 'synchronous = NORMAL', 'foreign_keys = ON', 'busy_timeout = 5000'];
+/** The writer's pragmas: see the file comment for `synchronous = NORMAL`, wal-checkpointer.ts for the checkpoints. */
+export const writerPragmas = ['journal_mode = WAL', 'synchronous = NORMAL', 'foreign_keys = ON', 'busy_timeout = 5000', `wal_autocheckpoint = ${backstopCheckpointPages}`];
 
 const fsyncFile = promisify(fsync);
 
@@ -87,8 +91,6 @@ export function prepareConnection(connection: SqliteConnection, pragmas: readonl
 export class SqliteClient extends BetterSqliteClient {
   private reader: SqliteConnection | undefined;
   private opening: Promise<SqliteConnection> | undefined;
-  /** The WAL file, opened at the first write (SQLite creates it then). */
-  private walFd: number | undefined;
 
   /** Outside transactions: no pool wait; `_query` picks the connection per statement. */
   override async acquireConnection(): Promise<unknown> {
@@ -111,7 +113,10 @@ export class SqliteClient extends BetterSqliteClient {
   override async _query(connection: unknown, query: { sql: string }): Promise<unknown> {
     if (connection !== routed) {
       const result = await super._query(connection, query);
-      if (/^COMMIT/i.test(query.sql) && deferredSync.getStore()?.defer !== true) await this.syncWal();
+      if (/^COMMIT/i.test(query.sql)) {
+        this.wal.committed();
+        if (deferredSync.getStore()?.defer !== true) await this.wal.sync();
+      }
       return result;
     }
     const reader = this.reader ?? (await this.openReader());
@@ -119,7 +124,8 @@ export class SqliteClient extends BetterSqliteClient {
     const writer = await this.acquireWriter();
     try {
       const result = await super._query(writer, query);
-      await this.syncWal();
+      this.wal.committed();
+      await this.wal.sync();
       return result;
     } finally {
       await super.releaseConnection(writer);
@@ -128,28 +134,27 @@ export class SqliteClient extends BetterSqliteClient {
 
   /** Puts every committed write on disk, including commits whose fsync was deferred. */
   flush(): Promise<void> {
-    return this.syncWal();
+    return this.wal.sync();
   }
 
-  /** Puts every committed write on disk (fsync of the WAL, on the thread pool). */
-  private async syncWal(): Promise<void> {
-    if (this.walFd === undefined) {
-      try {
-        this.walFd = openSync(`${this.connectionSettings.filename}-wal`, 'r+');
-      } catch (error) {
-        // No WAL yet: nothing has been written.
-        if ((error as NodeJS.ErrnoException).code === 'ENOENT') return;
-        throw error;
-      }
-    }
-    await fsyncFile(this.walFd);
+  /**
+   * The database's WAL, kept by file name. knex runs a transaction's statements on a copy of this
+   * client that has only some of its fields (`makeTxClient`), and its migrator on another copy, so a
+   * field of this client's would be opened anew in every transaction (a file descriptor each).
+   */
+  private get wal(): WalFile {
+    const path = this.connectionSettings.filename;
+    let wal = walFiles.get(path);
+    if (wal === undefined) walFiles.set(path, (wal = new WalFile(path, (message) => this.logger.warn(`WAL checkpoint failed: ${message}`))));
+    return wal;
   }
 
   override async destroy(callback?: unknown): Promise<void> {
+    const wal = walFiles.get(this.connectionSettings.filename);
+    walFiles.delete(this.connectionSettings.filename);
+    await wal?.close();
     this.reader?.close();
     this.reader = undefined;
-    if (this.walFd !== undefined) close(this.walFd, () => undefined);
-    this.walFd = undefined;
     return super.destroy(callback);
   }
 
@@ -165,6 +170,46 @@ export class SqliteClient extends BetterSqliteClient {
     return this.opening;
   }
 }
+
+/** The WAL file of a database: fsyncs of its commits and checkpoints of it (wal-checkpointer.ts). */
+class WalFile {
+  /** Opened at the first write (SQLite creates the file then). */
+  private fd: number | undefined;
+  private readonly checkpointer: WalCheckpointer;
+
+  constructor(
+    private readonly databasePath: string,
+    onCheckpointError: (message: string) => void,
+  ) {
+    this.checkpointer = new WalCheckpointer(databasePath, onCheckpointError);
+  }
+
+  committed(): void {
+    this.checkpointer.committed();
+  }
+
+  /** Puts every committed write on disk (fsync of the WAL, on the thread pool). */
+  async sync(): Promise<void> {
+    if (this.fd === undefined) {
+      try {
+        this.fd = openSync(`${this.databasePath}-wal`, 'r+');
+      } catch (error) {
+        // No WAL yet: nothing has been written.
+        if ((error as NodeJS.ErrnoException).code === 'ENOENT') return;
+        throw error;
+      }
+    }
+    await fsyncFile(this.fd);
+  }
+
+  async close(): Promise<void> {
+    await this.checkpointer.close();
+    if (this.fd !== undefined) close(this.fd, () => undefined);
+    this.fd = undefined;
+  }
+}
+
+const walFiles = new Map<string, WalFile>();
 
 /** knex's SQLite transaction, on the writer. */
 class WriterTransaction extends SqliteTransaction {

@@ -1,0 +1,62 @@
+import { expect } from 'chai';
+import { readdirSync, readlinkSync, statSync } from 'node:fs';
+import { createTestDatabase, type TestDatabase } from '../testing/test-databases.ts';
+import { Storage } from './storage.ts';
+
+/** The file descriptors this process holds open on `path`. */
+function openDescriptors(path: string): number {
+  return readdirSync('/proc/self/fd').filter((fd) => {
+    try {
+      return readlinkSync(`/proc/self/fd/${fd}`) === path;
+    } catch {
+      return false; // closed meanwhile
+    }
+  }).length;
+}
+
+async function eventually(check: () => boolean, timeoutMs = 5_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+describe('SQLite client', function () {
+  let database: TestDatabase;
+  let storage: Storage;
+  let path: string;
+
+  beforeEach(async function () {
+    database = await createTestDatabase('sqlite');
+    if (database.options.engine !== 'sqlite') throw new Error('expected SQLite');
+    path = database.options.path;
+    ({ storage } = await Storage.open(database.options));
+  });
+
+  afterEach(async function () {
+    await storage.close();
+    await database.drop();
+  });
+
+  const commit = () => storage.transaction((tx) => tx.streamCounters.nextPositions('events', 1));
+
+  it('durable commits hold the WAL open once, however many transactions commit', async function () {
+    if (process.platform !== 'linux') this.skip();
+    // The writer, the reader, the fsync and the checkpointing thread each open it once.
+    const initialSize = statSync(path).size;
+    for (let i = 0; i < 10; i++) await commit();
+    await eventually(() => statSync(path).size > initialSize);
+    const before = openDescriptors(`${path}-wal`);
+    for (let i = 0; i < 30; i++) await commit();
+    // Each transaction runs on a copy of the client; the file it fsyncs must not be opened per copy.
+    expect(openDescriptors(`${path}-wal`)).to.equal(before);
+  });
+
+  it('checkpoints the WAL into the database file off the writer, long before its automatic checkpoint', async function () {
+    const initialSize = statSync(path).size;
+    // A few pages each: far below the writer's own checkpoint at 10,000 pages.
+    for (let i = 0; i < 40; i++) await commit();
+    await eventually(() => statSync(path).size > initialSize);
+  });
+});
