@@ -32,6 +32,7 @@ import * as reportsNoticesUserDirectory from './0027-reports-notices-user-direct
 import * as federationEduOutbox from './0028-federation-edu-outbox.ts';
 import * as remoteRoomMemberships from './0029-remote-room-memberships.ts';
 import * as pusherDevices from './0030-pusher-devices.ts';
+import * as dropEventEdgesAndAuth from './0031-drop-event-edges-and-auth.ts';
 
 export interface Migration {
   name: string;
@@ -69,4 +70,5 @@ export const migrations: Migration[] = [
   { name: '0028-federation-edu-outbox', ...federationEduOutbox },
   { name: '0029-remote-room-memberships', ...remoteRoomMemberships },
   { name: '0030-pusher-devices', ...pusherDevices },
+  { name: '0031-drop-event-edges-and-auth', ...dropEventEdgesAndAuth },
 ];

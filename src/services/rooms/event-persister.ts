@@ -14,7 +14,7 @@
  * that fail on their own (and the events built on them, which fail with DependencyFailedError and are
  * built again by the timeline) are refused.
  */
-import { LRUCache } from 'lru-cache';
+import { lru } from '../../util/lru.ts';
 import { stateKeyOf, type RoomEvent } from '../../core/events/pdu.ts';
 import type { TransactionKey } from '../../storage/repositories/client-transactions.ts';
 import { storedEventOf, type CurrentStateChange } from '../../storage/repositories/room-events.ts';
@@ -112,7 +112,7 @@ export class EventPersister {
   private queue: Queued[] = [];
   private writing = false;
   /** Events that failed to persist, so an event built on one is refused even in a later batch. */
-  private readonly failed = new LRUCache<string, true>({ max: 10_000 });
+  private readonly failed = lru<string, true>(10_000);
 
   constructor(
     private readonly storage: Storage,
@@ -229,21 +229,19 @@ export class EventPersister {
         const appended = inTimeline(request) ? { event, streamPosition: position++ } : null;
         written.push({ appended, event, stateBeforeGroup: beforeGroup, stateAfterGroup: afterGroup, afterCommit: [] });
       }
-      const rows = written.map(({ appended, event, stateBeforeGroup, stateAfterGroup }, i) => ({
-          event: storedEventOf(event, {
-            streamPosition: appended?.streamPosition ?? null,
-            outlier: false,
-            rejectedReason: requests[i]!.received?.rejectedReason ?? null,
-            softFailed: requests[i]!.received?.softFailed ?? false,
-            stateBeforeGroup,
-            stateAfterGroup,
-          }),
-          prevEventIds: event.prevEventIds,
-          authEventIds: event.authEventIds,
-        }));
+      const rows = written.map(({ appended, event, stateBeforeGroup, stateAfterGroup }, i) =>
+        storedEventOf(event, {
+          streamPosition: appended?.streamPosition ?? null,
+          outlier: false,
+          rejectedReason: requests[i]!.received?.rejectedReason ?? null,
+          softFailed: requests[i]!.received?.softFailed ?? false,
+          stateBeforeGroup,
+          stateAfterGroup,
+        }),
+      );
       const promoted = rows.filter((_, i) => requests[i]!.received?.replacesOutlier);
       await tx.roomEvents.insertEvents(promoted.length === 0 ? rows : rows.filter((_, i) => !requests[i]!.received?.replacesOutlier));
-      for (const { event } of promoted) {
+      for (const event of promoted) {
         if (!(await tx.roomEvents.promoteOutlier(event))) throw new Error(`${event.eventId} is no longer an outlier`);
       }
       await writeRoomChanges(

@@ -15,7 +15,7 @@
  * Lock order: the room's mutex, then (inside the persister) the database transaction.
  */
 import { storedEventOf } from '../../storage/repositories/room-events.ts';
-import { LRUCache } from 'lru-cache';
+import { lru } from '../../util/lru.ts';
 import { checkEventAuth, type AuthState, type AuthVerdict } from '../../core/auth/check-event-auth.ts';
 import { authEventKeys, authStateKeys } from '../../core/auth/auth-events.ts';
 import { resolveState } from '../../core/state-resolution/resolve-state.ts';
@@ -71,7 +71,7 @@ const maxAttempts = 3;
 export class Timeline {
   private readonly roomLocks = new KeyedMutex();
   private readonly persister: EventPersister;
-  private readonly tips = new LRUCache<string, RoomTip>({ max: 10_000 });
+  private readonly tips = lru<string, RoomTip>(10_000);
   /** Per room, the appends handed to the persister and not settled yet. */
   private readonly inFlight = new Map<string, Set<Promise<unknown>>>();
   /** Events handed to the persister and not committed yet: the auth events of the events built on them. */
@@ -202,7 +202,7 @@ export class Timeline {
       const before = stateBefore.group ?? (stateBefore.state.size > 0 ? await tx.stateGroups.create(event.roomId, stateBefore.state) : null);
       const after = key ? await tx.stateGroups.create(event.roomId, new Map(stateBefore.state).set(key, event.eventId), before === null ? undefined : { id: before, state: stateBefore.state }) : before;
       const row = storedEventOf(event, { streamPosition, outlier: false, rejectedReason, softFailed: false, stateBeforeGroup: before, stateAfterGroup: after });
-      if (!replacesOutlier) await tx.roomEvents.insertEvent(row, event.prevEventIds, event.authEventIds);
+      if (!replacesOutlier) await tx.roomEvents.insertEvent(row);
       else if (!(await tx.roomEvents.promoteOutlier(row))) throw new Error(`${event.eventId} is no longer an outlier`);
       if (rejectedReason === null && event.redacts !== undefined) await tx.roomEvents.recordRedaction(event.redacts, event.eventId);
       if (streamPosition !== null) {

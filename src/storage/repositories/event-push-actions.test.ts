@@ -24,8 +24,6 @@ describe('EventPushActionRepository', function () {
         const roomId = position === 12 ? '!s:x' : '!r:x';
         await storage.roomEvents.insertEvent(
           { eventId: `$${position}`, roomId, type: 'm.room.message', stateKey: null, sender: '@a:x', depth: position, originServerTs: position, streamPosition: position, pdu: {}, outlier: false, rejectedReason: null, softFailed: false, stateBeforeGroup: null, stateAfterGroup: null },
-          [],
-          [],
         );
       }
       await storage.eventPushActions.insert([

@@ -19,8 +19,6 @@ describe('EventRelationRepository', function () {
       ({ storage } = await Storage.open(database()));
       await storage.roomEvents.insertEvent(
         { eventId: '$root', roomId, type: 'm.room.message', stateKey: null, sender: '@root:x', depth: 1, originServerTs: 1, streamPosition: 1, pdu: {}, outlier: false, rejectedReason: null, softFailed: false, stateBeforeGroup: null, stateAfterGroup: null },
-        [],
-        [],
       );
       await storage.eventRelations.insert([
         relation(2, '$root', 'm.thread'),
@@ -63,8 +61,6 @@ describe('EventRelationRepository', function () {
     it('threads by latest reply, with participation, and kept up to date when replies go', async function () {
       await storage.roomEvents.insertEvent(
         { eventId: '$root2', roomId, type: 'm.room.message', stateKey: null, sender: '@c:x', depth: 1, originServerTs: 1, streamPosition: 10, pdu: {}, outlier: false, rejectedReason: null, softFailed: false, stateBeforeGroup: null, stateAfterGroup: null },
-        [],
-        [],
       );
       await storage.eventRelations.insert([relation(11, '$root2', 'm.thread', { sender: '@c:x' })]);
       await storage.eventRelations.advanceThread('$root2', roomId, '$11', 11);
@@ -99,8 +95,6 @@ describe('EventRelationRepository', function () {
         const stored = (position: number, content: object, overrides: object = {}) =>
           storage.roomEvents.insertEvent(
             { eventId: `$m${position}`, roomId, type: 'm.room.message', stateKey: null, sender: '@a:x', depth: position, originServerTs: position, streamPosition: 100 + position, pdu: { content }, outlier: false, rejectedReason: null, softFailed: false, stateBeforeGroup: null, stateAfterGroup: null, ...overrides },
-            [],
-            [],
           );
         await stored(1, { body: 'root' });
         await stored(2, { body: 'reply', 'm.relates_to': { rel_type: 'm.thread', event_id: '$m1' } });

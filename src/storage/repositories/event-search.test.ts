@@ -48,7 +48,7 @@ describe('EventSearchRepository (client-server-api "Server Side Search")', funct
         storedEvent(5, 'm.room.message', { body: 'backfill redacted' }),
         storedEvent(-3, 'm.room.topic', { topic: 'backfill history' }),
       ];
-      await storage.roomEvents.insertEvents(events.map((event) => ({ event, prevEventIds: [], authEventIds: [] })));
+      await storage.roomEvents.insertEvents(events);
       await storage.roomEvents.recordRedaction(events[5]!.eventId, '$redaction');
       const db = openDatabase(database());
       try {

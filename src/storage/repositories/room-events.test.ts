@@ -35,9 +35,9 @@ describe('RoomEventRepository', function () {
       await storage.roomEvents.createRoom({ roomId: '!r:x', roomVersion: '12', creator: '@a:x', isPublic: false, createdTs: 1, currentStateGroup: null });
       await storage.roomEvents.setCurrentStateGroup('!r:x', 7);
       expect(await storage.roomEvents.room('!r:x')).to.deep.equal({ roomId: '!r:x', roomVersion: '12', creator: '@a:x', isPublic: false, createdTs: 1, currentStateGroup: 7 });
-      await storage.roomEvents.insertEvent(event('$1', 1), [], []);
-      await storage.roomEvents.insertEvent(event('$2', 2), ['$1'], ['$1']);
-      await storage.roomEvents.insertEvent(event('$out', null), [], []);
+      await storage.roomEvents.insertEvent(event('$1', 1));
+      await storage.roomEvents.insertEvent(event('$2', 2));
+      await storage.roomEvents.insertEvent(event('$out', null));
       const found = await storage.roomEvents.events(['$1', '$2', '$out', '$missing']);
       expect([...found.keys()].sort()).to.deep.equal(['$1', '$2', '$out']);
       expect(found.get('$2')).to.deep.equal(event('$2', 2));
@@ -45,7 +45,7 @@ describe('RoomEventRepository', function () {
     });
 
     it('pages the timeline newest first, skipping outliers', async function () {
-      await storage.roomEvents.insertEvent(event('$3', 3), ['$2'], []);
+      await storage.roomEvents.insertEvent(event('$3', 3));
       expect((await storage.roomEvents.latestEvents('!r:x', 2)).map((e) => e.eventId)).to.deep.equal(['$3', '$2']);
       expect((await storage.roomEvents.latestEvents('!r:x', 10, 3)).map((e) => e.eventId)).to.deep.equal(['$2', '$1']);
     });
@@ -58,9 +58,9 @@ describe('RoomEventRepository', function () {
     });
 
     it('backfilled history: an outlier takes a negative stream position below the timeline; outliers stored twice are kept once', async function () {
-      await storage.roomEvents.insertEvents([{ event: event('$old', null), prevEventIds: [], authEventIds: [] }], { ignoreKnown: true });
+      await storage.roomEvents.insertEvents([event('$old', null)], { ignoreKnown: true });
       // A second fetch of the same outlier (and its edges) leaves the first as it is.
-      await storage.roomEvents.insertEvents([{ event: event('$old', null, { depth: 99 }), prevEventIds: [], authEventIds: [] }], { ignoreKnown: true });
+      await storage.roomEvents.insertEvents([event('$old', null, { depth: 99 })], { ignoreKnown: true });
       expect((await storage.roomEvents.events(['$old'])).get('$old')!.depth).to.equal(0);
       const promoted = { eventId: '$old', streamPosition: -1, pdu: { type: 'm.room.message', content: { body: '$old' } }, rejectedReason: null, stateBeforeGroup: 4, stateAfterGroup: 4 };
       expect(await storage.roomEvents.promoteOutlier(promoted)).to.equal(true);

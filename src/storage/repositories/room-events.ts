@@ -1,4 +1,4 @@
-/** Rooms, their events with DAG edges, forward extremities and materialised current state. */
+/** Rooms, their events, forward extremities and materialised current state. */
 import type { Knex } from 'knex';
 import type { RoomEvent } from '../../core/events/pdu.ts';
 import type { Database } from '../database.ts';
@@ -148,16 +148,16 @@ export class RoomEventRepository {
     );
   }
 
-  async insertEvent(event: StoredEvent, prevEventIds: readonly string[], authEventIds: readonly string[]): Promise<void> {
-    await this.insertEvents([{ event, prevEventIds, authEventIds }]);
+  async insertEvent(event: StoredEvent): Promise<void> {
+    await this.insertEvents([event]);
   }
 
   /**
-   * Several events with their DAG edges, in few statements (the event persister's batches). With
+   * Several events, in few statements (the event persister's batches). With
    * `ignoreKnown`, an event stored meanwhile is left as it is (outliers fetched by two requests at once).
    */
-  async insertEvents(events: ReadonlyArray<{ event: StoredEvent; prevEventIds: readonly string[]; authEventIds: readonly string[] }>, options: { ignoreKnown?: boolean } = {}): Promise<void> {
-    const rows = events.map(({ event }) => ({
+  async insertEvents(events: readonly StoredEvent[], options: { ignoreKnown?: boolean } = {}): Promise<void> {
+    const rows = events.map((event) => ({
       event_id: event.eventId,
       room_id: event.roomId,
       type: event.type,
@@ -173,13 +173,9 @@ export class RoomEventRepository {
       state_before_group: event.stateBeforeGroup,
       state_after_group: event.stateAfterGroup,
     }));
-    const edges = events.flatMap(({ event, prevEventIds }) => prevEventIds.map((id) => ({ event_id: event.eventId, prev_event_id: id })));
-    const auth = events.flatMap(({ event, authEventIds }) => authEventIds.map((id) => ({ event_id: event.eventId, auth_event_id: id })));
     // 14 bound parameters per event row: chunks stay far below SQLite's limit on parameters.
     const ignoring = (insert: Knex.QueryBuilder, key: string[]) => (options.ignoreKnown ? insert.onConflict(key).ignore() : insert);
     for (let i = 0; i < rows.length; i += 50) await ignoring(this.db('events').insert(rows.slice(i, i + 50)), ['event_id']);
-    for (let i = 0; i < edges.length; i += chunkSize) await ignoring(this.db('event_edges').insert(edges.slice(i, i + chunkSize)), ['event_id', 'prev_event_id']);
-    for (let i = 0; i < auth.length; i += chunkSize) await ignoring(this.db('event_auth').insert(auth.slice(i, i + chunkSize)), ['event_id', 'auth_event_id']);
   }
 
   /**

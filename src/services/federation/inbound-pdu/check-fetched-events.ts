@@ -84,11 +84,7 @@ export async function storeOutliers(tx: Repositories, checked: Iterable<CheckedE
   await tx.roomEvents.insertEvents(
     events
       .filter(({ event }) => !known.has(event.eventId))
-      .map(({ event, rejectedReason }) => ({
-        event: storedEventOf(event, { streamPosition: null, outlier: true, rejectedReason, softFailed: false, stateBeforeGroup: null, stateAfterGroup: null }),
-        prevEventIds: event.prevEventIds,
-        authEventIds: event.authEventIds,
-      })),
+      .map(({ event, rejectedReason }) => storedEventOf(event, { streamPosition: null, outlier: true, rejectedReason, softFailed: false, stateBeforeGroup: null, stateAfterGroup: null })),
     // Another request may have stored some of them since.
     { ignoreKnown: true },
   );
