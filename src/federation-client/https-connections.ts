@@ -11,7 +11,7 @@
 import { isIP } from 'node:net';
 import tls, { type TLSSocket } from 'node:tls';
 import { Pool, type Dispatcher } from 'undici';
-import { LRUCache } from 'lru-cache';
+import { lru } from '../util/lru.ts';
 import type { DnsResolver, ResolvedAddress } from './dns-resolver.ts';
 import type { IpAddressFilter } from './ip-ranges.ts';
 
@@ -54,8 +54,7 @@ const defaultConnectTimeoutMs = 10_000;
 const maxPools = 2_048;
 
 export class HttpsConnections {
-  private readonly pools = new LRUCache<string, Pool>({
-    max: maxPools,
+  private readonly pools = lru<string, Pool>(maxPools, {
     dispose: (pool, _key, reason) => {
       if (reason === 'evict') pool.close().catch(() => {});
     },

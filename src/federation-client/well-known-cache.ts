@@ -9,7 +9,8 @@
  * kept 2 minutes, doubling with each consecutive failure up to the hour; and while a host is unavailable the
  * delegation it last gave keeps being used, so an outage of the well-known host does not re-route federation.
  */
-import { LRUCache } from 'lru-cache';
+import type { LRUCache } from 'lru-cache';
+import { lru } from '../util/lru.ts';
 
 export type WellKnownFailure = 'invalid' | 'unavailable';
 
@@ -35,7 +36,7 @@ export class WellKnownCache {
     private readonly clock: () => number,
     maxEntries = 10_000,
   ) {
-    this.entries = new LRUCache({ max: maxEntries });
+    this.entries = lru(maxEntries);
   }
 
   /** The fresh cached answer for `hostname` (`delegatedServerName` undefined: cached error), or undefined. */

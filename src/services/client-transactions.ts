@@ -3,7 +3,7 @@
  * same transaction ID by the same device returns the first response and does not act again. The
  * work and the record of its response commit together.
  */
-import { LRUCache } from 'lru-cache';
+import { lru } from '../util/lru.ts';
 import type { TransactionKey } from '../storage/repositories/client-transactions.ts';
 import type { Repositories, Storage } from '../storage/storage.ts';
 import { KeyedMutex } from '../util/keyed-mutex.ts';
@@ -22,7 +22,7 @@ const keyText = (key: TransactionKey) => `${key.userId}|${key.deviceId}|${key.en
 export class ClientTransactions {
   private readonly mutex = new KeyedMutex();
   /** Responses recorded through onceWithin in this process, by key text. */
-  private readonly recorded = new LRUCache<string, { response: unknown }>({ max: 10_000 });
+  private readonly recorded = lru<string, { response: unknown }>(10_000);
 
   constructor(
     private readonly storage: Storage,

@@ -16,7 +16,7 @@
 import type { JsonObject } from '../core/canonical-json.ts';
 import { MatrixError } from '../core/errors.ts';
 import { parseUserId, serverNameOf, type RoomId, type UserId } from '../core/ids/identifiers.ts';
-import { LRUCache } from 'lru-cache';
+import { lru } from '../util/lru.ts';
 import type { Storage } from '../storage/storage.ts';
 import { KeyedMutex } from '../util/keyed-mutex.ts';
 import type { AccountData } from './account-data/account-data.ts';
@@ -46,7 +46,7 @@ export class ServerNotices {
   /** One notice at a time per user, so concurrent notices share one new room. */
   private readonly perUser = new KeyedMutex();
   /** Usage limit notices sent in the last day, by user and limit type. */
-  private readonly limitsNoticed = new LRUCache<string, true>({ max: 100_000, ttl: 24 * 3_600_000 });
+  private readonly limitsNoticed = lru<string, true>(100_000, { ttl: 24 * 3_600_000 });
   private systemUser: Promise<Requester> | undefined;
 
   constructor(

@@ -12,7 +12,7 @@
  * - for rooms, whether they are public, from their join rules and history visibility;
  * - and at start, for whatever the index does not hold yet (a database that predates it).
  */
-import { LRUCache } from 'lru-cache';
+import { lru } from '../util/lru.ts';
 import type { JsonObject } from '../core/canonical-json.ts';
 import { stateKeyOf, type RoomEvent } from '../core/events/pdu.ts';
 import { serverNameOf, type EventId, type RoomId, type UserId } from '../core/ids/identifiers.ts';
@@ -46,7 +46,7 @@ const historyVisibilityKey = stateKeyOf('m.room.history_visibility', '');
 
 export class UserDirectory {
   /** Rooms whose members were listed since this process started: a local join lists them only the first time. */
-  private readonly listedRooms = new LRUCache<string, true>({ max: 50_000 });
+  private readonly listedRooms = lru<string, true>(50_000);
 
   constructor(
     private readonly storage: Storage,

@@ -1,5 +1,5 @@
 /** client-server-api "GET /sync" (data/api/client-server/sync.yaml). */
-import { LRUCache } from 'lru-cache';
+import { lru } from '../../util/lru.ts';
 import { MatrixError } from '../../core/errors.ts';
 import { z } from 'zod';
 import type { SyncFilter } from '../../services/sync/sync.ts';
@@ -35,7 +35,7 @@ export const sync = defineEndpoint({
 });
 
 /** Inline filters parsed lately: a client sends the same one with every sync. They are never changed. */
-const inlineFilters = new LRUCache<string, SyncFilter>({ max: 1_000 });
+const inlineFilters = lru<string, SyncFilter>(1_000);
 
 /** The `filter` parameter: a filter ID from the filter API, or the filter itself as JSON. */
 async function resolveFilter(deps: ApiDependencies, userId: string, value: string | undefined): Promise<SyncFilter | undefined> {

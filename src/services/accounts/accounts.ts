@@ -4,7 +4,7 @@
  */
 import type { PusherKey } from '../../storage/repositories/pushers.ts';
 import { randomBytes } from 'node:crypto';
-import { LRUCache } from 'lru-cache';
+import { lru } from '../../util/lru.ts';
 import { MatrixError } from '../../core/errors.ts';
 import type { DeviceRecord } from '../../storage/repositories/devices.ts';
 import type { Repositories, Storage } from '../../storage/storage.ts';
@@ -56,7 +56,7 @@ export class Accounts {
    * keeps a read that raced with such a change from caching what it removed. The TTL bounds what a
    * second process could see after a change made by another.
    */
-  private readonly sessions = new LRUCache<string, { owner: { userId: string; deviceId: string; tokenId: number; expiresTs: number | null }; isAdmin: boolean }>({ max: 50_000, ttl: 30_000 });
+  private readonly sessions = lru<string, { owner: { userId: string; deviceId: string; tokenId: number; expiresTs: number | null }; isAdmin: boolean }>(50_000, { ttl: 30_000 });
   private sessionsGeneration = 0;
 
   constructor(

@@ -11,7 +11,7 @@ import type { Requester } from '../accounts/accounts.ts';
 import type { ServerEvents } from '../server-events.ts';
 import type { CrossSigning } from './cross-signing.ts';
 import { commitDeviceListChange, deviceListChanges, type DeviceListChanges, type DeviceListPositions } from './device-lists.ts';
-import { LRUCache } from 'lru-cache';
+import { lru } from '../../util/lru.ts';
 import { defaultKeysTimeoutMs, type Failures, type RemoteDeviceKeys } from './remote-device-keys.ts';
 
 export interface KeysUpload {
@@ -43,7 +43,7 @@ export class DeviceKeys {
    * and device list changes drop the user's entry after they commit; the generation keeps a read that
    * raced with one from caching the old counts.
    */
-  private readonly counts = new LRUCache<string, Map<string, KeyCounts>>({ max: 20_000 });
+  private readonly counts = lru<string, Map<string, KeyCounts>>(20_000);
   private countsGeneration = 0;
 
   private forgetCounts(userId: string): void {

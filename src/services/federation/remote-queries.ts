@@ -3,7 +3,7 @@
  * (server-server-api "Querying for information": query/profile and query/directory). Answers are
  * checked for shape and mapped to client errors (never relayed blindly), and kept for a minute.
  */
-import { LRUCache } from 'lru-cache';
+import { lru } from '../../util/lru.ts';
 import { isJsonObject, type JsonObject } from '../../core/canonical-json.ts';
 import { MatrixError } from '../../core/errors.ts';
 import { serverNameOf, type RoomAlias, type UserId } from '../../core/ids/identifiers.ts';
@@ -16,7 +16,7 @@ export interface QueryRequester {
 }
 
 export class RemoteQueries {
-  private readonly profiles = new LRUCache<string, Record<string, unknown>>({ max: 10_000, ttl: 60_000 });
+  private readonly profiles = lru<string, Record<string, unknown>>(10_000, { ttl: 60_000 });
 
   constructor(private readonly requester: QueryRequester) {}
 

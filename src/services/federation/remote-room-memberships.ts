@@ -6,7 +6,7 @@
  * events stream, so the user's /sync reports it once (sync/remote-room-membership-sync.ts). Held in
  * memory per user once read: every /sync of the user asks.
  */
-import { LRUCache } from 'lru-cache';
+import { lru } from '../../util/lru.ts';
 import { toRoomEvent, type Pdu, type RoomEvent } from '../../core/events/pdu.ts';
 import type { EventId } from '../../core/ids/identifiers.ts';
 import { getRoomVersion } from '../../core/room-versions/known-versions.ts';
@@ -17,7 +17,7 @@ import type { ServerEvents } from '../server-events.ts';
 export type { RemoteRoomMembership };
 
 export class RemoteRoomMemberships {
-  private readonly byUser = new LRUCache<string, RemoteRoomMembership[]>({ max: 10_000 });
+  private readonly byUser = lru<string, RemoteRoomMembership[]>(10_000);
 
   constructor(
     private readonly storage: Storage,

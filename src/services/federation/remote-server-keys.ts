@@ -16,7 +16,7 @@
  * never the other way round, so no lookup can end up waiting for itself.
  */
 import type { FederationRequest } from '../../federation-client/federation-client.ts';
-import { LRUCache } from 'lru-cache';
+import { lru } from '../../util/lru.ts';
 import { isJsonObject, type JsonObject } from '../../core/canonical-json.ts';
 import { checkKeyResponse, type VerifiedKeyResponse } from '../../core/crypto/key-response.ts';
 import { signJson, verifyJsonSignature } from '../../core/crypto/sign-json.ts';
@@ -67,8 +67,8 @@ const maxValidityMs = 7 * 24 * 3600 * 1000;
 const maxNotaryResponses = 20;
 
 export class RemoteServerKeys {
-  private readonly known = new LRUCache<string, KnownKeys>({ max: 10_000 });
-  private readonly lastAsked = new LRUCache<string, number>({ max: 10_000 });
+  private readonly known = lru<string, KnownKeys>(10_000);
+  private readonly lastAsked = lru<string, number>(10_000);
   private readonly fetching = new Map<string, Promise<void>>();
   /** Counts stores, so a read that raced one is not cached. */
   private generation = 0;

@@ -5,7 +5,7 @@
  * A transaction is processed once per origin and transaction ID: a retry (the origin did not get our
  * answer) gets the same answer. EDUs go to the handler given for their type.
  */
-import { LRUCache } from 'lru-cache';
+import { lru } from '../../util/lru.ts';
 import { isJsonObject, type JsonObject } from '../../core/canonical-json.ts';
 import type { PduReceiver } from './inbound-pdu/pdu-receiver.ts';
 
@@ -23,7 +23,7 @@ export type EduHandler = (origin: string, content: JsonObject) => Promise<void>;
 
 export class TransactionReceiver {
   /** Answers by origin and transaction ID, kept while a retry is plausible. */
-  private readonly answered = new LRUCache<string, Promise<TransactionResult>>({ max: 10_000, ttl: 3_600_000 });
+  private readonly answered = lru<string, Promise<TransactionResult>>(10_000, { ttl: 3_600_000 });
   private readonly eduHandlers = new Map<string, EduHandler>();
 
   /**

@@ -16,7 +16,7 @@
  */
 import { loadSharp } from './thumbnailer.ts';
 import { Readable } from 'node:stream';
-import { LRUCache } from 'lru-cache';
+import { lru } from '../../util/lru.ts';
 import { MatrixError } from '../../core/errors.ts';
 import type { ContentRepository } from './content-repository.ts';
 import { readOpenGraph } from './html-open-graph.ts';
@@ -43,7 +43,7 @@ interface Image {
 }
 
 export class UrlPreviews {
-  private readonly cache = new LRUCache<string, Promise<OpenGraph>>({ max: maxCachedPreviews, ttl: previewTtlMs });
+  private readonly cache = lru<string, Promise<OpenGraph>>(maxCachedPreviews, { ttl: previewTtlMs });
 
   constructor(
     private readonly fetcher: Pick<SafeFetcher, 'get'>,

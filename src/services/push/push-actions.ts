@@ -8,7 +8,7 @@
  * user (dropped when the PushRules service reports a change); what a member event says (membership,
  * display name) is cached by event ID, which is safe because an event ID names fixed content.
  */
-import { LRUCache } from 'lru-cache';
+import { lru } from '../../util/lru.ts';
 import type { AuthState } from '../../core/auth/check-event-auth.ts';
 import { notificationPowerLevel, userPowerLevel } from '../../core/auth/power-levels.ts';
 import { isJsonObject, type JsonObject } from '../../core/canonical-json.ts';
@@ -37,8 +37,8 @@ const powerLevelsKey = stateKeyOf('m.room.power_levels', '');
 const maxThreadHops = 3;
 
 export class PushActions {
-  private readonly rulesets = new LRUCache<string, PushRuleset>({ max: 20_000 });
-  private readonly memberFacts = new LRUCache<string, MemberFacts>({ max: 30_000 });
+  private readonly rulesets = lru<string, PushRuleset>(20_000);
+  private readonly memberFacts = lru<string, MemberFacts>(30_000);
   /** Bumped on every push rule change, so a ruleset read while one commits is not cached stale. */
   private ruleChanges = 0;
 

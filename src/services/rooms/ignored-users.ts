@@ -3,7 +3,7 @@
  * non-state events and their invites are not sent to the user; state events still are, so the room
  * looks the same to everyone. Lists are cached and dropped when the account data changes.
  */
-import { LRUCache } from 'lru-cache';
+import { lru } from '../../util/lru.ts';
 import type { RoomEvent } from '../../core/events/pdu.ts';
 import type { Storage } from '../../storage/storage.ts';
 import type { ServerEvents } from '../server-events.ts';
@@ -11,7 +11,7 @@ import type { ServerEvents } from '../server-events.ts';
 export const ignoredUserListType = 'm.ignored_user_list';
 
 export class IgnoredUsers {
-  private readonly lists = new LRUCache<string, ReadonlySet<string>>({ max: 10_000 });
+  private readonly lists = lru<string, ReadonlySet<string>>(10_000);
 
   constructor(
     private readonly storage: Storage,

@@ -11,7 +11,7 @@
  *
  * Stream ranges are half open, (after, upTo], as in RoomEvents.timelineBetween.
  */
-import { LRUCache } from 'lru-cache';
+import { lru } from '../../util/lru.ts';
 import type { TimelineEntry } from '../../storage/repositories/room-events.ts';
 import type { Repositories } from '../../storage/storage.ts';
 
@@ -28,8 +28,7 @@ const heldRooms = 5_000;
 
 export class RecentEvents {
   private floor: number;
-  private readonly rooms = new LRUCache<string, RoomWindow>({
-    max: heldRooms,
+  private readonly rooms = lru<string, RoomWindow>(heldRooms, {
     dispose: (window, _roomId, reason) => {
       if (reason === 'evict' || reason === 'delete') this.floor = Math.max(this.floor, window.entries.at(-1)?.streamPosition ?? window.from);
     },

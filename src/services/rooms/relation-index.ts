@@ -12,7 +12,7 @@
  * is not cached. An event of this server's own users is new when it commits (nothing can refer to an
  * event ID before it is known), so it is remembered as having no children: serving it costs no query.
  */
-import { LRUCache } from 'lru-cache';
+import { lru } from '../../util/lru.ts';
 import { relationOf } from '../../core/events/relations.ts';
 import { serverNameOf, type UserId } from '../../core/ids/identifiers.ts';
 import type { RelationRecord } from '../../storage/repositories/event-relations.ts';
@@ -34,7 +34,7 @@ const aggregatedTypes = new Set(['m.thread', 'm.replace', 'm.reference']);
 
 export class RelationIndex {
   /** Per parent, its summary, or false when it has no aggregated children. */
-  private readonly summaries = new LRUCache<string, RelationSummary | false>({ max: 50_000 });
+  private readonly summaries = lru<string, RelationSummary | false>(50_000);
   /** Bumped on every change committed, so a read that raced one is not cached. */
   private changes = 0;
 

@@ -3,7 +3,7 @@
  * room changes only through the timeline, under the room's lock, which updates the cache after commit;
  * snapshots never change once written.
  */
-import { LRUCache } from 'lru-cache';
+import { lru } from '../../util/lru.ts';
 import { stateKeyOf, type RoomEvent, type StateKey } from '../../core/events/pdu.ts';
 import type { EventId, RoomId, UserId } from '../../core/ids/identifiers.ts';
 import type { Repositories } from '../../storage/storage.ts';
@@ -20,11 +20,11 @@ export interface CurrentState {
 export type Membership = 'join' | 'invite' | 'leave' | 'ban' | 'knock';
 
 export class RoomStates {
-  private readonly current = new LRUCache<string, CurrentState>({ max: 2_000 });
-  private readonly groups = new LRUCache<number, StateMap>({ max: 2_000 });
-  private readonly joined = new LRUCache<string, Set<string>>({ max: 2_000 });
+  private readonly current = lru<string, CurrentState>(2_000);
+  private readonly groups = lru<number, StateMap>(2_000);
+  private readonly joined = lru<string, Set<string>>(2_000);
   /** Per user, their membership in each room they have one in (kept up to date by setCurrentState). */
-  private readonly userRooms = new LRUCache<string, ReadonlyMap<string, Membership>>({ max: 20_000 });
+  private readonly userRooms = lru<string, ReadonlyMap<string, Membership>>(20_000);
   /** Every member's membership, per state map (a state map never changes: a new state is a new map). */
   private readonly membersOfState = new WeakMap<StateMap, Array<{ userId: UserId; membership: Membership }>>();
   /** Bumped on every membership change, so a read that raced one is not cached. */

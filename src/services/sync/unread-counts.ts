@@ -12,7 +12,7 @@
  * counts again. An entry serves a sync only when it is as of the sync's position or before it (no
  * action for that room and user in between), so the counts match the timeline sent.
  */
-import { LRUCache } from 'lru-cache';
+import { lru } from '../../util/lru.ts';
 import type { UnreadCount } from '../../storage/repositories/event-push-actions.ts';
 import type { Storage } from '../../storage/storage.ts';
 import type { ServerEvents } from '../server-events.ts';
@@ -40,7 +40,7 @@ interface Entry {
 const keyOf = (userId: string, roomId: string) => `${userId}\u0000${roomId}`;
 
 export class UnreadCounts {
-  private readonly entries = new LRUCache<string, Entry>({ max: 20_000 });
+  private readonly entries = lru<string, Entry>(20_000);
   /** The position of the latest push actions announced. */
   private latestActions = 0;
 

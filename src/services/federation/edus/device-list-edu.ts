@@ -20,7 +20,7 @@ import type { JsonObject } from '../../../core/canonical-json.ts';
 import type { Storage } from '../../../storage/storage.ts';
 import type { CrossSigning } from '../../e2ee/cross-signing.ts';
 import { commitRemoteDeviceListChange } from '../../e2ee/device-lists.ts';
-import { LRUCache } from 'lru-cache';
+import { lru } from '../../../util/lru.ts';
 import { isShortString, isUserOf, remoteServersOf, type EduContext } from './edu-context.ts';
 
 /** The requester whose view of cross-signing signatures other servers get: no local user's. */
@@ -28,7 +28,7 @@ const noUser = '';
 
 export class DeviceListEdus {
   /** The stream_id of the last EDU sent per local user: the next one's prev_id. */
-  private readonly lastSent = new LRUCache<string, number>({ max: 100_000 });
+  private readonly lastSent = lru<string, number>(100_000);
   /** Changes are read and sent one at a time, in the order they were committed. */
   private sending: Promise<void> = Promise.resolve();
 

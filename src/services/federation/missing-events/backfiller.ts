@@ -21,7 +21,7 @@
  * One backfill per room at a time; a backward edge that no server could extend is not asked about
  * again for a while.
  */
-import { LRUCache } from 'lru-cache';
+import { lru } from '../../../util/lru.ts';
 import { checkPduFormat } from '../../../core/events/check-pdu-format.ts';
 import { toRoomEvent, type RoomEvent } from '../../../core/events/pdu.ts';
 import { serverNameOf, type RoomId, type UserId } from '../../../core/ids/identifiers.ts';
@@ -48,7 +48,7 @@ const stateFetchesPerAnswer = 3;
 export class Backfiller {
   private readonly roomLocks = new KeyedMutex();
   /** Backward edges no server could extend, not asked about again until they expire. */
-  private readonly exhausted = new LRUCache<string, true>({ max: 10_000, ttl: 60_000 });
+  private readonly exhausted = lru<string, true>(10_000, { ttl: 60_000 });
 
   constructor(
     private readonly storage: Storage,
