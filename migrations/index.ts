@@ -33,6 +33,7 @@ import * as federationEduOutbox from './0028-federation-edu-outbox.ts';
 import * as remoteRoomMemberships from './0029-remote-room-memberships.ts';
 import * as pusherDevices from './0030-pusher-devices.ts';
 import * as dropEventEdgesAndAuth from './0031-drop-event-edges-and-auth.ts';
+import * as dropEventsDepthIndex from './0032-drop-events-depth-index.ts';
 
 export interface Migration {
   name: string;
@@ -71,4 +72,5 @@ export const migrations: Migration[] = [
   { name: '0029-remote-room-memberships', ...remoteRoomMemberships },
   { name: '0030-pusher-devices', ...pusherDevices },
   { name: '0031-drop-event-edges-and-auth', ...dropEventEdgesAndAuth },
+  { name: '0032-drop-events-depth-index', ...dropEventsDepthIndex },
 ];
