@@ -1,5 +1,6 @@
 import { expect } from 'chai';
 import { readdirSync, readlinkSync, statSync } from 'node:fs';
+import { eventually } from '../../spec-tests/harness/federation.ts';
 import { createTestDatabase, type TestDatabase } from '../testing/test-databases.ts';
 import { Storage } from './storage.ts';
 
@@ -12,14 +13,6 @@ function openDescriptors(path: string): number {
       return false; // closed meanwhile
     }
   }).length;
-}
-
-async function eventually(check: () => boolean, timeoutMs = 5_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
 }
 
 describe('SQLite client', function () {
@@ -46,7 +39,7 @@ describe('SQLite client', function () {
     // The writer, the reader, the fsync and the checkpointing thread each open it once.
     const initialSize = statSync(path).size;
     for (let i = 0; i < 10; i++) await commit();
-    await eventually(() => statSync(path).size > initialSize);
+    await eventually(async () => statSync(path).size > initialSize, 5_000, 'a checkpoint');
     const before = openDescriptors(`${path}-wal`);
     for (let i = 0; i < 30; i++) await commit();
     // Each transaction runs on a copy of the client; the file it fsyncs must not be opened per copy.
@@ -57,6 +50,6 @@ describe('SQLite client', function () {
     const initialSize = statSync(path).size;
     // A few pages each: far below the writer's own checkpoint at 10,000 pages.
     for (let i = 0; i < 40; i++) await commit();
-    await eventually(() => statSync(path).size > initialSize);
+    await eventually(async () => statSync(path).size > initialSize, 5_000, 'a checkpoint');
   });
 });
