@@ -6,7 +6,7 @@ import { mkdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname } from 'node:path';
 import knex, { type Knex } from 'knex';
-import { prepareConnection, SqliteClient, writerPragmas, type SqliteConnection } from './sqlite-client.ts';
+import { SqliteClient } from './sqlite-client.ts';
 
 export type Database = Knex;
 export type DatabaseOptions = { engine: 'sqlite'; path: string } | { engine: 'postgres'; url: string };
@@ -28,22 +28,17 @@ export function openDatabase(config: DatabaseOptions): Database {
     client: SqliteClient as unknown as typeof Knex.Client,
     connection: { filename: config.path },
     useNullAsDefault: true,
-    // better-sqlite3 is synchronous: one writer connection serialises writes without lock contention.
-    pool: {
-      min: 1,
-      max: 1,
-      afterCreate(connection: SqliteConnection, done: (error: Error | null, connection: unknown) => void) {
-        try {
-          // WAL lets readers run beside the writer; the client fsyncs each commit off the main thread.
-          prepareConnection(connection, writerPragmas);
-          done(null, connection);
-        } catch (error) {
-          done(error as Error, connection);
-        }
-      },
-    },
+    // One writer connection serialises writes without lock contention.
+    pool: { min: 1, max: 1 },
   });
 }
+
+/**
+ * Query options (`builder.options(resultIgnored)`) for a write whose result its caller does not read:
+ * in a SQLite transaction it may wait to go to the writer thread with the transaction's next statement
+ * (sqlite-client.ts), so its count of changed rows is NaN. An error in it fails the transaction.
+ */
+export const resultIgnored = { resultIgnored: true };
 
 export function engineOf(db: Database): DatabaseEngine {
   return db.client.config.client === 'pg' ? 'postgres' : 'sqlite';

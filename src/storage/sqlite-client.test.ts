@@ -2,7 +2,8 @@ import { expect } from 'chai';
 import { readdirSync, readlinkSync, statSync } from 'node:fs';
 import { eventually } from '../../spec-tests/harness/federation.ts';
 import { createTestDatabase, type TestDatabase } from '../testing/test-databases.ts';
-import { Storage } from './storage.ts';
+import { writerRoundTrips } from './sqlite-client.ts';
+import { Storage, type Repositories } from './storage.ts';
 
 /** The file descriptors this process holds open on `path`. */
 function openDescriptors(path: string): number {
@@ -51,5 +52,44 @@ describe('SQLite client', function () {
     // A few pages each: far below the writer's own checkpoint at 10,000 pages.
     for (let i = 0; i < 40; i++) await commit();
     await eventually(async () => statSync(path).size > initialSize, 5_000, 'a checkpoint');
+  });
+
+  const redact = (tx: Repositories, i: number) => tx.roomEvents.recordRedaction(`$target${i}`, `$redaction${i}`);
+  const redacted = async (i: number) => (await storage.roomEvents.redactionsOf([`$target${i}`])).has(`$target${i}`);
+  const key = (txnId: string) => ({ userId: '@a:test', deviceId: 'D', endpoint: 'send', txnId });
+
+  it('sends a transaction\'s writes whose results nobody reads with its next read or its COMMIT: one round trip each', async function () {
+    await commit();
+    let before = writerRoundTrips(path);
+    await storage.transaction(async (tx) => {
+      for (let i = 0; i < 5; i++) await redact(tx, i);
+    });
+    expect(writerRoundTrips(path) - before).to.equal(1);
+    before = writerRoundTrips(path);
+    await storage.transaction(async (tx) => {
+      await redact(tx, 5);
+      // The read sees the held write before it.
+      expect((await tx.roomEvents.redactionsOf(['$target5'])).get('$target5')).to.equal('$redaction5');
+      await redact(tx, 6);
+    });
+    expect(writerRoundTrips(path) - before).to.equal(2);
+    for (let i = 0; i < 7; i++) expect(await redacted(i)).to.equal(true);
+  });
+
+  it('a held write that fails fails its transaction at COMMIT, rolls back all of it, and leaves the writer ready', async function () {
+    await storage.transaction((tx) => tx.clientTransactions.recordAll([{ key: key('t1'), response: {} }], 0));
+    const failed = await storage
+      .transaction(async (tx) => {
+        await redact(tx, 10);
+        await tx.clientTransactions.recordAll([{ key: key('t1'), response: {} }], 0);
+      })
+      .then(
+        () => 'committed',
+        (error: Error) => error.message,
+      );
+    expect(failed).to.match(/UNIQUE/);
+    expect(await redacted(10)).to.equal(false);
+    await storage.transaction((tx) => redact(tx, 11));
+    expect(await redacted(11)).to.equal(true);
   });
 });

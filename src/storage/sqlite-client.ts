@@ -10,34 +10,41 @@
  * Both connections keep their prepared statements: knex prepares every statement anew, which costs as
  * much as running a small one.
  *
- * better-sqlite3 is synchronous, so the connections never run statements at the same time, and a
- * statement never waits for a lock held in this process: the writer is only ever used by one holder.
+ * The reader runs statements synchronously on the main thread (a read of a few rows costs less than a
+ * message to another thread); the writer is a connection on a thread of its own (sqlite-writer.ts),
+ * so the main thread serves requests while a batch is written.
  *
- * Durability without blocking: with `synchronous = FULL` every commit fsyncs the WAL on the main
- * thread, a few milliseconds in which no request is served. The writer runs with `synchronous =
- * NORMAL` instead (SQLite still syncs at checkpoints) and this client fsyncs the WAL file itself, on
- * libuv's thread pool, after every commit and every write outside a transaction, and answers the
- * statement only then: when a write has been answered, it is on disk, as with FULL. (A connection
+ * Durability: the writer runs with `synchronous = NORMAL` (SQLite still syncs at checkpoints) and its
+ * thread fsyncs the WAL file itself after every commit and every write outside a transaction, before
+ * it answers the statement: when a write has been answered, it is on disk, as with FULL, and a commit
+ * whose caller answers nobody yet can leave its fsync to a later flush (SyncChoice). (A connection
  * could read a commit a moment before it is on disk; what the server serves comes after answers.)
  * Checkpoints, which copy the WAL into the database file, run on a thread of their own too
  * (wal-checkpointer.ts).
  */
-import { AsyncLocalStorage } from 'node:async_hooks';
-import { close, fsync, openSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { promisify } from 'node:util';
 import { backstopCheckpointPages, WalCheckpointer } from './wal-checkpointer.ts';
+import { SqliteWriter, type WriterResult } from './sqlite-writer.ts';
 
 const require = createRequire(import.meta.url);
 // knex's dialect classes are CommonJS modules without type declarations of their own.
 const BetterSqliteClient = require('knex/lib/dialects/better-sqlite3/index.js') as new (config: unknown) => KnexSqliteClient;
-const SqliteTransaction = require('knex/lib/dialects/sqlite3/execution/sqlite-transaction.js') as new (...args: unknown[]) => object;
+const SqliteTransaction = require('knex/lib/dialects/sqlite3/execution/sqlite-transaction.js') as new (...args: unknown[]) => { commit(connection: unknown, value: unknown): Promise<unknown> };
 
 /** The better-sqlite3 connection, as far as this file uses it. */
-export interface SqliteConnection {
+interface SqliteConnection {
   pragma(sql: string): unknown;
   prepare(sql: string): { readonly: boolean };
   close(): void;
+}
+
+/** A statement as knex hands it to `_query`, and the fields `_query` fills in for knex. */
+interface KnexQuery {
+  sql: string;
+  bindings?: unknown[];
+  options?: object;
+  response?: unknown;
+  context?: { lastID: number; changes: number };
 }
 
 /** The parts of knex's client this file overrides or calls. */
@@ -47,31 +54,36 @@ interface KnexSqliteClient {
   logger: { warn(message: string): void };
   acquireConnection(): Promise<unknown>;
   releaseConnection(connection: unknown): Promise<void>;
-  _query(connection: unknown, query: { sql: string }): Promise<unknown>;
+  acquireRawConnection(): Promise<unknown>;
+  destroyRawConnection(connection: unknown): Promise<void>;
+  validateConnection(connection: unknown): boolean;
+  _query(connection: unknown, query: KnexQuery): Promise<unknown>;
+  _formatBindings(bindings: unknown[] | undefined): unknown[];
   destroy(callback?: unknown): Promise<void>;
-  transaction(...args: unknown[]): unknown;
+  transaction(container: unknown, config?: object, outerTx?: unknown): unknown;
 }
 
 /** Stands for "no connection yet" in knex's runner: the statement decides which it runs on. */
 const routed = { routed: true };
 
 /** The writer's pragmas: see the file comment for `synchronous = NORMAL`, wal-checkpointer.ts for the checkpoints. */
-export const writerPragmas = ['journal_mode = WAL', 'synchronous = NORMAL', 'foreign_keys = ON', 'busy_timeout = 5000', `wal_autocheckpoint = ${backstopCheckpointPages}`];
-
-const fsyncFile = promisify(fsync);
+const writerPragmas = ['journal_mode = WAL', 'synchronous = NORMAL', 'foreign_keys = ON', 'busy_timeout = 5000', `wal_autocheckpoint = ${backstopCheckpointPages}`];
 
 /**
- * A commit made inside `deferredSync.run(choice, …)` skips its fsync when `choice.defer` is true at
- * commit time: its caller answers nobody before it calls SqliteClient.flush (events received from
- * another server are acknowledged once per transaction, so they share one fsync).
+ * A transaction given `{ sync: choice }` in its config skips the fsync of its commit when `choice.defer`
+ * is true at commit time: its caller answers nobody before it calls SqliteClient.flush (events received
+ * from another server are acknowledged once per transaction, so they share one fsync). (Not an
+ * AsyncLocalStorage: once one is used, every promise of the process pays for its hooks.)
  */
-export const deferredSync = new AsyncLocalStorage<{ defer: boolean }>();
+export interface SyncChoice {
+  defer: boolean;
+}
 
 /** Statements kept per connection (bounded: `whereIn` lists of varying length give distinct texts). */
 const cachedStatements = 500;
 
 /** Sets the pragmas of a connection and keeps its most recently used prepared statements. */
-export function prepareConnection(connection: SqliteConnection, pragmas: readonly string[]): void {
+function prepareConnection(connection: SqliteConnection, pragmas: readonly string[]): void {
   for (const pragma of pragmas) connection.pragma(pragma);
   const prepare = connection.prepare.bind(connection);
   const statements = new Map<string, { readonly: boolean }>();
@@ -91,6 +103,7 @@ export function prepareConnection(connection: SqliteConnection, pragmas: readonl
 export class SqliteClient extends BetterSqliteClient {
   private reader: SqliteConnection | undefined;
   private opening: Promise<SqliteConnection> | undefined;
+  private closing = false;
 
   /** Outside transactions: no pool wait; `_query` picks the connection per statement. */
   override async acquireConnection(): Promise<unknown> {
@@ -103,59 +116,123 @@ export class SqliteClient extends BetterSqliteClient {
 
   /** The writer, from knex's pool of one: for transactions and writes outside them. */
   acquireWriter(): Promise<unknown> {
+    // While the pool is being destroyed, it would queue the request until its timeout (a minute).
+    if (this.closing) return Promise.reject(new Error('The database is closed'));
     return super.acquireConnection();
   }
 
-  override transaction(...args: unknown[]): unknown {
-    return new WriterTransaction(this, ...args);
+  /** The pool's one connection: the writer thread, with the WAL's checkpointer beside it. */
+  override async acquireRawConnection(): Promise<unknown> {
+    const path = this.connectionSettings.filename;
+    const writer = new SqliteWriter(path, writerPragmas, cachedStatements);
+    try {
+      await writer.opened;
+    } catch (error) {
+      await writer.close();
+      throw error;
+    }
+    databases.get(path)?.checkpointer.close();
+    databases.set(path, { writer, checkpointer: new WalCheckpointer(path, (message) => this.logger.warn(`WAL checkpoint failed: ${message}`)) });
+    return writer;
   }
 
-  override async _query(connection: unknown, query: { sql: string }): Promise<unknown> {
-    if (connection !== routed) {
-      const result = await super._query(connection, query);
-      if (/^COMMIT/i.test(query.sql)) {
-        this.wal.committed();
-        if (deferredSync.getStore()?.defer !== true) await this.wal.sync();
-      }
-      return result;
+  override async destroyRawConnection(connection: unknown): Promise<void> {
+    const path = this.connectionSettings.filename;
+    const database = databases.get(path);
+    if (database !== undefined && database.writer === connection) {
+      databases.delete(path);
+      writerMemos.delete(path);
+      await database.checkpointer.close();
     }
+    await (connection as SqliteWriter).close();
+  }
+
+  /** A writer whose thread has stopped is replaced by the pool. */
+  override validateConnection(connection: unknown): boolean {
+    return connection instanceof SqliteWriter ? connection.alive : super.validateConnection(connection);
+  }
+
+  override transaction(container: unknown, config?: { sync?: SyncChoice }, outerTx?: unknown): unknown {
+    return new WriterTransaction(this, container, config, outerTx);
+  }
+
+  override async _query(connection: unknown, query: KnexQuery): Promise<unknown> {
+    if (connection instanceof SqliteWriter) return this.inTransaction(connection, query);
     const reader = this.reader ?? (await this.openReader());
     if (reader.prepare(query.sql).readonly) return super._query(reader, query);
-    const writer = await this.acquireWriter();
+    const writer = (await this.acquireWriter()) as SqliteWriter;
     try {
-      const result = await super._query(writer, query);
-      this.wal.committed();
-      await this.wal.sync();
+      const result = await this.write(writer, query, true);
+      this.committed();
       return result;
     } finally {
       await super.releaseConnection(writer);
     }
   }
 
-  /** Puts every committed write on disk, including commits whose fsync was deferred. */
-  flush(): Promise<void> {
-    return this.wal.sync();
+  /**
+   * A statement of the transaction holding the writer. BEGIN and writes marked `resultIgnored` are held
+   * back and go with the next statement whose result is read, COMMIT at the latest; a COMMIT waits for
+   * the disk unless the transaction deferred it. An error of a held statement fails the statement it
+   * went with, and so the transaction.
+   */
+  private async inTransaction(writer: SqliteWriter, query: KnexQuery): Promise<unknown> {
+    if (query.sql === 'BEGIN;' || (query.options as { resultIgnored?: boolean } | undefined)?.resultIgnored === true) {
+      writer.held.push({ sql: query.sql, bindings: this._formatBindings(query.bindings) });
+      query.response = { changes: Number.NaN, lastInsertRowid: Number.NaN };
+      query.context = { lastID: Number.NaN, changes: Number.NaN };
+      return query;
+    }
+    if (/^ROLLBACK\b/i.test(query.sql) && !/^ROLLBACK TO/i.test(query.sql)) {
+      writerMemos.get(this.connectionSettings.filename)?.clear();
+      const begun = writer.held[0]?.sql !== 'BEGIN;';
+      writer.held.length = 0;
+      // Nothing of the transaction has reached the connection: there is nothing to roll back.
+      if (!begun) return query;
+    }
+    const commit = /^COMMIT/i.test(query.sql);
+    const deferred = writer.deferSync;
+    if (commit) writer.deferSync = false;
+    const result = await this.write(writer, query, commit && !deferred);
+    if (commit) this.committed();
+    return result;
   }
 
-  /**
-   * The database's WAL, kept by file name. knex runs a transaction's statements on a copy of this
-   * client that has only some of its fields (`makeTxClient`), and its migrator on another copy, so a
-   * field of this client's would be opened anew in every transaction (a file descriptor each).
-   */
-  private get wal(): WalFile {
-    const path = this.connectionSettings.filename;
-    let wal = walFiles.get(path);
-    if (wal === undefined) walFiles.set(path, (wal = new WalFile(path, (message) => this.logger.warn(`WAL checkpoint failed: ${message}`))));
-    return wal;
+  /** Puts every committed write on disk, including commits whose fsync was deferred. */
+  async flush(): Promise<void> {
+    await databases.get(this.connectionSettings.filename)?.writer.sync();
   }
 
   override async destroy(callback?: unknown): Promise<void> {
-    const wal = walFiles.get(this.connectionSettings.filename);
-    walFiles.delete(this.connectionSettings.filename);
-    await wal?.close();
+    this.closing = true;
     this.reader?.close();
     this.reader = undefined;
     return super.destroy(callback);
+  }
+
+  /** Runs a statement on the writer thread and gives knex its result as knex's own `_query` would. */
+  private async write(writer: SqliteWriter, query: KnexQuery, sync: boolean): Promise<KnexQuery> {
+    if (!query.sql) throw new Error('The query is empty');
+    const statements = [...writer.held.splice(0), { sql: query.sql, bindings: this._formatBindings(query.bindings) }];
+    let result: WriterResult;
+    try {
+      result = await writer.run(statements, sync);
+    } catch (error) {
+      // What a transaction kept in memory may not have reached the database: see writerMemo.
+      writerMemos.get(this.connectionSettings.filename)?.clear();
+      throw error;
+    }
+    if ('rows' in result) {
+      query.response = result.rows;
+    } else {
+      query.response = result.run;
+      query.context = { lastID: result.run.lastInsertRowid, changes: result.run.changes };
+    }
+    return query;
+  }
+
+  private committed(): void {
+    databases.get(this.connectionSettings.filename)?.checkpointer.committed();
   }
 
   /** Opened after the writer, which creates the file and puts it in WAL mode. */
@@ -171,50 +248,50 @@ export class SqliteClient extends BetterSqliteClient {
   }
 }
 
-/** The WAL file of a database: fsyncs of its commits and checkpoints of it (wal-checkpointer.ts). */
-class WalFile {
-  /** Opened at the first write (SQLite creates the file then). */
-  private fd: number | undefined;
-  private readonly checkpointer: WalCheckpointer;
-
-  constructor(
-    private readonly databasePath: string,
-    onCheckpointError: (message: string) => void,
-  ) {
-    this.checkpointer = new WalCheckpointer(databasePath, onCheckpointError);
-  }
-
-  committed(): void {
-    this.checkpointer.committed();
-  }
-
-  /** Puts every committed write on disk (fsync of the WAL, on the thread pool). */
-  async sync(): Promise<void> {
-    if (this.fd === undefined) {
-      try {
-        this.fd = openSync(`${this.databasePath}-wal`, 'r+');
-      } catch (error) {
-        // No WAL yet: nothing has been written.
-        if ((error as NodeJS.ErrnoException).code === 'ENOENT') return;
-        throw error;
-      }
-    }
-    await fsyncFile(this.fd);
-  }
-
-  async close(): Promise<void> {
-    await this.checkpointer.close();
-    if (this.fd !== undefined) close(this.fd, () => undefined);
-    this.fd = undefined;
-  }
+/**
+ * Values the writer's transactions keep in memory between them (StreamCounterRepository's last reserved
+ * positions), by database; undefined for a database other than SQLite. Cleared when a transaction
+ * rolls back or a statement fails, before the writer passes to the next transaction, so no transaction
+ * sees what one that failed put there.
+ */
+export function writerMemo(client: unknown): Map<string, number> | undefined {
+  if (!(client instanceof SqliteClient)) return undefined;
+  const path = client.connectionSettings.filename;
+  let memo = writerMemos.get(path);
+  if (memo === undefined) writerMemos.set(path, (memo = new Map()));
+  return memo;
 }
 
-const walFiles = new Map<string, WalFile>();
+const writerMemos = new Map<string, Map<string, number>>();
+
+/** The round trips to the writer thread of the SQLite database at `path` so far (for tests). */
+export function writerRoundTrips(path: string): number {
+  return databases.get(path)?.writer.roundTrips ?? 0;
+}
+
+/**
+ * Each database's writer and checkpointer, by file name. knex runs a transaction's statements on a
+ * copy of this client that has only some of its fields (`makeTxClient`), and its migrator on another
+ * copy, so what a transaction's statements share cannot be a field of the client.
+ */
+const databases = new Map<string, { writer: SqliteWriter; checkpointer: WalCheckpointer }>();
 
 /** knex's SQLite transaction, on the writer. */
 class WriterTransaction extends SqliteTransaction {
   declare client: SqliteClient;
   declare txid: string;
+  private readonly sync: SyncChoice | undefined;
+
+  constructor(client: SqliteClient, container: unknown, config?: { sync?: SyncChoice }, outerTx?: unknown) {
+    super(client, container, config, outerTx);
+    this.sync = config?.sync;
+  }
+
+  /** Tells `_query` whether the COMMIT must reach the disk before it resolves. */
+  override commit(connection: SqliteWriter, value: unknown): Promise<unknown> {
+    connection.deferSync = this.sync?.defer === true;
+    return super.commit(connection, value);
+  }
 
   // As knex's Transaction.acquireConnection, with the writer instead of a routed connection.
   async acquireConnection(config: { connection?: Record<string, unknown> } | undefined, cb: (connection: unknown) => Promise<unknown>): Promise<unknown> {

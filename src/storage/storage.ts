@@ -3,7 +3,8 @@
  * and transaction(work) giving the same repositories bound to one transaction.
  * Constructed in homeserver.ts and passed in; nothing else opens the database.
  */
-import { deferredSync, type SqliteClient } from './sqlite-client.ts';
+import type { Knex } from 'knex';
+import type { SqliteClient, SyncChoice } from './sqlite-client.ts';
 import { engineOf, openDatabase, type Database, type DatabaseEngine, type DatabaseOptions } from './database.ts';
 import { migrateToLatest } from './migrate.ts';
 import { AccountDataRepository } from './repositories/account-data.ts';
@@ -137,9 +138,9 @@ export class Storage extends Repositories {
    * `sync.defer` (the object given), the commit may not be on disk yet when this resolves: call flush()
    * before answering anyone for it.
    */
-  transaction<T>(work: (tx: Repositories) => Promise<T>, options: { sync?: { defer: boolean } } = {}): Promise<T> {
-    const run = () => this.db.transaction((tx) => work(new Repositories(tx)));
-    return options.sync && this.engine === 'sqlite' ? deferredSync.run(options.sync, run) : run();
+  transaction<T>(work: (tx: Repositories) => Promise<T>, options: { sync?: SyncChoice } = {}): Promise<T> {
+    // knex hands its config to the transaction (SQLite: sqlite-client.ts); PostgreSQL's ignores `sync`.
+    return this.db.transaction((tx) => work(new Repositories(tx)), { sync: options.sync } as Knex.TransactionConfig);
   }
 
   /** Puts commits made with deferSync on disk (SQLite: one fsync of the WAL; PostgreSQL commits are durable already). */

@@ -130,14 +130,12 @@ export class EventPersister {
   private async drain(): Promise<void> {
     this.writing = true;
     try {
-      // Yield to the event loop first: better-sqlite3 runs a whole transaction in microtasks, so the
-      // requests already read from their sockets would otherwise only reach the queue after this
-      // commit. After the yield, every send of this turn of the loop is in the batch (group commit
-      // without a timer: under load the batches grow by themselves, alone an event waits for nothing).
-      while (this.queue.length > 0) {
-        await new Promise((resolve) => setImmediate(resolve));
-        await this.commitNext();
-      }
+      // Yield to the event loop first, so every send of this turn of the loop is in the first batch.
+      // The next batch starts as soon as a commit is done, with the sends that arrived meanwhile (group
+      // commit without a timer: under load the batches grow by themselves, alone an event waits for
+      // nothing); yielding again would leave the writer thread idle for a turn of a busy loop.
+      await new Promise((resolve) => setImmediate(resolve));
+      while (this.queue.length > 0) await this.commitNext();
     } finally {
       this.writing = false;
     }
@@ -157,16 +155,25 @@ export class EventPersister {
       // The transaction did not even start: its events are all those waiting.
       if (batch.length === 0) batch = this.queue.splice(0);
       // With the database gone (closed, unreachable), writing them one by one would fail the same way.
-      if (batch.length === 1 || !(await this.reachable())) return batch.forEach((queued) => this.refuse(queued, error));
+      if (!(await this.reachable())) return batch.forEach((queued) => this.refuse(queued, error));
+      if (batch.length === 1) return this.refuse(batch[0]!, await this.explain(batch[0]!.request, error));
     }
     // One event's failure must not fail the others: write them one by one, in the same order.
     for (const queued of batch) {
       try {
         queued.resolve((await this.write(() => [queued.request]))[0]!);
       } catch (error) {
-        this.refuse(queued, error);
+        this.refuse(queued, await this.explain(queued.request, error));
       }
     }
+  }
+
+  /** Why an event alone failed: TransactionKeyTaken when its client transaction is recorded already. */
+  private async explain(request: PersistRequest, error: unknown): Promise<unknown> {
+    const key = request.transaction?.key;
+    if (key === undefined) return error;
+    const recorded = await this.storage.clientTransactions.response(key).catch(() => undefined);
+    return recorded === undefined ? error : new TransactionKeyTaken(key);
   }
 
   private async reachable(): Promise<boolean> {
@@ -266,8 +273,8 @@ async function recordTransactions(tx: Repositories, requests: readonly PersistRe
   const sent = requests.flatMap(({ transaction }, i) => (transaction ? [{ ...transaction, eventId: written[i]!.event.eventId }] : []));
   if (sent.length === 0) return;
   await tx.roomEvents.recordTransactionIds(sent.map(({ key, eventId }) => ({ eventId, userId: key.userId, deviceId: key.deviceId, txnId: key.txnId })));
-  const [taken] = await tx.clientTransactions.recordMany(sent.map(({ key, eventId }) => ({ key, response: { event_id: eventId } })), sent[0]!.recordedTs);
-  if (taken) throw new TransactionKeyTaken(taken);
+  // A key recorded before fails the transaction; the event, written again alone, is then explained.
+  await tx.clientTransactions.recordAll(sent.map(({ key, eventId }) => ({ key, response: { event_id: eventId } })), sent[0]!.recordedTs);
 }
 
 /**

@@ -18,8 +18,9 @@ export const searchIndexHook: PersistHook = async (tx, events) => {
     if (searchable) entries.push({ eventId: event.eventId, roomId: event.roomId, sender: event.sender, key: searchable.key, streamPosition, text: searchable.text });
   }
   if (entries.length > 0) {
-    const alreadyRedacted = await tx.roomEvents.redactionsOf(entries.map((entry) => entry.eventId));
-    await tx.eventSearch.index(entries.filter((entry) => !alreadyRedacted.has(entry.eventId)));
+    await tx.eventSearch.index(entries);
+    // In SQL rather than read first: the batch's transaction then reads nothing back (sqlite-client.ts).
+    await tx.eventSearch.removeRedacted(entries.map((entry) => entry.eventId));
   }
   if (redacted.length > 0) await tx.eventSearch.remove(redacted);
 };

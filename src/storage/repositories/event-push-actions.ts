@@ -6,7 +6,7 @@
  */
 import type { Knex } from 'knex';
 import type { PushAction } from '../../core/push/push-rule.ts';
-import type { Database } from '../database.ts';
+import { resultIgnored, type Database } from '../database.ts';
 
 export interface PushActionRecord {
   userId: string;
@@ -66,7 +66,7 @@ export class EventPushActionRepository {
 
   /** A redacted event notifies nobody any more (the rows recording who sent it stay: they are read points). */
   async removeNotifications(eventId: string): Promise<void> {
-    await this.db('event_push_actions').where({ event_id: eventId, notify: true }).delete();
+    await this.db('event_push_actions').where({ event_id: eventId, notify: true }).delete().options(resultIgnored);
   }
 
   async insert(records: readonly PushActionRecord[]): Promise<void> {
@@ -81,7 +81,7 @@ export class EventPushActionRepository {
       actions_json: JSON.stringify(r.actions),
     }));
     // 8 bindings a row: 500 rows stay far below both engines' limits, and a large room's event is one statement.
-    for (let i = 0; i < rows.length; i += 500) await this.db<Row>('event_push_actions').insert(rows.slice(i, i + 500));
+    for (let i = 0; i < rows.length; i += 500) await this.db<Row>('event_push_actions').insert(rows.slice(i, i + 500)).options(resultIgnored);
   }
 
   /**

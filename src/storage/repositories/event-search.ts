@@ -13,7 +13,7 @@
  */
 import type { Knex } from 'knex';
 import type { SearchKey } from '../../core/search/searchable-text.ts';
-import { engineOf, type Database } from '../database.ts';
+import { engineOf, resultIgnored, type Database } from '../database.ts';
 
 export interface SearchEntry {
   eventId: string;
@@ -62,11 +62,19 @@ export class EventSearchRepository {
   async index(entries: readonly SearchEntry[]): Promise<void> {
     const rows = entries.map((entry) => ({ event_id: entry.eventId, room_id: entry.roomId, sender: entry.sender, key: entry.key, stream_position: entry.streamPosition, value: withoutNul(entry.text) }));
     // 6 bindings a row; an event indexed already (a retried batch) keeps its row.
-    for (let i = 0; i < rows.length; i += 100) await this.db('event_search').insert(rows.slice(i, i + 100)).onConflict('event_id').ignore();
+    for (let i = 0; i < rows.length; i += 100) await this.db('event_search').insert(rows.slice(i, i + 100)).onConflict('event_id').ignore().options(resultIgnored);
   }
 
   async remove(eventIds: readonly string[]): Promise<void> {
-    for (let i = 0; i < eventIds.length; i += 500) await this.db('event_search').whereIn('event_id', eventIds.slice(i, i + 500)).delete();
+    for (let i = 0; i < eventIds.length; i += 500) await this.db('event_search').whereIn('event_id', eventIds.slice(i, i + 500)).delete().options(resultIgnored);
+  }
+
+  /** Removes the entries of those of `eventIds` that have been redacted (a redaction can arrive before its event). */
+  async removeRedacted(eventIds: readonly string[]): Promise<void> {
+    for (let i = 0; i < eventIds.length; i += 500) {
+      const redacted = this.db('event_redactions').whereIn('redacts', eventIds.slice(i, i + 500)).select('redacts');
+      await this.db('event_search').whereIn('event_id', redacted).delete().options(resultIgnored);
+    }
   }
 
   /** The words of a search term as the engine tokenises text: what is matched, and what clients highlight. */

@@ -1,7 +1,7 @@
 /** Rooms, their events, forward extremities and materialised current state. */
 import type { Knex } from 'knex';
 import type { RoomEvent } from '../../core/events/pdu.ts';
-import type { Database } from '../database.ts';
+import { resultIgnored, type Database } from '../database.ts';
 
 export interface RoomRecord {
   roomId: string;
@@ -101,7 +101,7 @@ export class RoomEventRepository {
   }
 
   async setCurrentStateGroup(roomId: string, groupId: number): Promise<void> {
-    await this.db('rooms').where('room_id', roomId).update({ current_state_group: groupId });
+    await this.db('rooms').where('room_id', roomId).update({ current_state_group: groupId }).options(resultIgnored);
   }
 
   async setPublic(roomId: string, isPublic: boolean): Promise<void> {
@@ -109,7 +109,7 @@ export class RoomEventRepository {
   }
 
   async setJoinRule(roomId: string, joinRule: string): Promise<void> {
-    await this.db('rooms').where('room_id', roomId).update({ join_rule: joinRule });
+    await this.db('rooms').where('room_id', roomId).update({ join_rule: joinRule }).options(resultIgnored);
   }
 
   /**
@@ -175,7 +175,7 @@ export class RoomEventRepository {
     }));
     // 14 bound parameters per event row: chunks stay far below SQLite's limit on parameters.
     const ignoring = (insert: Knex.QueryBuilder, key: string[]) => (options.ignoreKnown ? insert.onConflict(key).ignore() : insert);
-    for (let i = 0; i < rows.length; i += 50) await ignoring(this.db('events').insert(rows.slice(i, i + 50)), ['event_id']);
+    for (let i = 0; i < rows.length; i += 50) await ignoring(this.db('events').insert(rows.slice(i, i + 50)), ['event_id']).options(resultIgnored);
   }
 
   /**
@@ -259,7 +259,7 @@ export class RoomEventRepository {
   }
 
   async recordRedaction(redacts: string, eventId: string): Promise<void> {
-    await this.db('event_redactions').insert({ redacts, event_id: eventId }).onConflict(['redacts', 'event_id']).ignore();
+    await this.db('event_redactions').insert({ redacts, event_id: eventId }).onConflict(['redacts', 'event_id']).ignore().options(resultIgnored);
   }
 
   /** For each of `eventIds` that has been redacted, the first redaction's event ID. */
@@ -276,7 +276,7 @@ export class RoomEventRepository {
     if (records.length === 0) return;
     // 4 bindings a row: 200 rows stay far below both engines' limits.
     for (let i = 0; i < records.length; i += 200) {
-      await this.db('event_transaction_ids').insert(records.slice(i, i + 200).map((r) => ({ event_id: r.eventId, user_id: r.userId, device_id: r.deviceId, txn_id: r.txnId })));
+      await this.db('event_transaction_ids').insert(records.slice(i, i + 200).map((r) => ({ event_id: r.eventId, user_id: r.userId, device_id: r.deviceId, txn_id: r.txnId }))).options(resultIgnored);
     }
   }
 
@@ -346,11 +346,11 @@ export class RoomEventRepository {
   async replaceForwardExtremities(removed: ReadonlyArray<{ roomId: string; eventId: string }>, added: ReadonlyArray<{ roomId: string; eventId: string }>): Promise<void> {
     for (let i = 0; i < removed.length; i += chunkSize) {
       const pairs = removed.slice(i, i + chunkSize).map(({ roomId, eventId }) => [roomId, eventId]);
-      await this.db('forward_extremities').whereIn(['room_id', 'event_id'], pairs).delete();
+      await this.db('forward_extremities').whereIn(['room_id', 'event_id'], pairs).delete().options(resultIgnored);
     }
     for (let i = 0; i < added.length; i += chunkSize) {
       const rows = added.slice(i, i + chunkSize).map(({ roomId, eventId }) => ({ room_id: roomId, event_id: eventId }));
-      await this.db('forward_extremities').insert(rows).onConflict(['room_id', 'event_id']).ignore();
+      await this.db('forward_extremities').insert(rows).onConflict(['room_id', 'event_id']).ignore().options(resultIgnored);
     }
   }
 
@@ -363,8 +363,8 @@ export class RoomEventRepository {
   async applyCurrentStateChanges(roomId: string, changes: readonly CurrentStateChange[]): Promise<void> {
     for (const change of changes) {
       const where = { room_id: roomId, type: change.type, state_key: change.stateKey };
-      if (change.eventId === null) await this.db('current_state').where(where).delete();
-      else await this.db('current_state').insert({ ...where, event_id: change.eventId, membership: change.membership ?? null }).onConflict(['room_id', 'type', 'state_key']).merge(['event_id', 'membership']);
+      if (change.eventId === null) await this.db('current_state').where(where).delete().options(resultIgnored);
+      else await this.db('current_state').insert({ ...where, event_id: change.eventId, membership: change.membership ?? null }).onConflict(['room_id', 'type', 'state_key']).merge(['event_id', 'membership']).options(resultIgnored);
     }
   }
 

@@ -3,7 +3,7 @@
  * from a parent group; after maxChainLength deltas a full snapshot starts a new chain, so reading any
  * group costs one recursive query over a bounded number of rows.
  */
-import type { Database } from '../database.ts';
+import { resultIgnored, type Database } from '../database.ts';
 
 /** A state map: `${type}\u0000${state_key}` → event ID (the key format of core/events/pdu.ts StateKey). */
 export type StateEntries = ReadonlyMap<string, string>;
@@ -43,7 +43,7 @@ export class StateGroupRepository {
     }
     if (asDelta) for (const key of parent.state.keys()) if (!state.has(key)) rows.push({ group_id: groupId, ...splitKey(key), event_id: null });
     // Chunked: SQLite limits the number of bound parameters per statement.
-    for (let i = 0; i < rows.length; i += 500) await this.db('state_group_deltas').insert(rows.slice(i, i + 500));
+    for (let i = 0; i < rows.length; i += 500) await this.db('state_group_deltas').insert(rows.slice(i, i + 500)).options(resultIgnored);
     return groupId;
   }
 

@@ -1,9 +1,12 @@
 import { expect } from 'chai';
+import { createRequire } from 'node:module';
 import { forEachDatabase } from '../../testing/test-databases.ts';
 import { Storage } from '../storage.ts';
 
+const require = createRequire(import.meta.url);
+
 describe('StreamCounterRepository', function () {
-  forEachDatabase((database) => {
+  forEachDatabase((database, engine) => {
     let storage: Storage;
     before(async () => {
       ({ storage } = await Storage.open(database()));
@@ -42,6 +45,38 @@ describe('StreamCounterRepository', function () {
         })
         .catch(() => undefined);
       expect(await storage.streamCounters.currentPosition('account_data')).to.equal(before);
+    });
+
+    it('after a rolled-back reservation the next transaction reserves the same position and commits', async function () {
+      await storage.transaction((tx) => tx.streamCounters.nextPosition('receipts'));
+      const before = await storage.streamCounters.currentPosition('receipts');
+      await storage
+        .transaction(async (tx) => {
+          await tx.streamCounters.nextPositions('receipts', 3);
+          throw new Error('abort');
+        })
+        .catch(() => undefined);
+      expect(await storage.transaction((tx) => tx.streamCounters.nextPosition('receipts'))).to.equal(before + 1);
+      expect(await storage.streamCounters.currentPosition('receipts')).to.equal(before + 1);
+    });
+
+    // PostgreSQL reserves in the database every time: nothing in memory to go stale.
+    if (engine === 'sqlite') it('SQLite: a counter moved by another process fails the transaction that reserved from memory, and the next reserves past it', async function () {
+      const options = database();
+      if (options.engine !== 'sqlite') throw new Error('expected SQLite');
+      await storage.transaction((tx) => tx.streamCounters.nextPosition('presence'));
+      const before = await storage.streamCounters.currentPosition('presence');
+      // Another process (lattice register-user, say) on the same file.
+      const Database = require('better-sqlite3') as new (path: string) => { prepare(sql: string): { run(...args: unknown[]): unknown }; close(): void };
+      const other = new Database(options.path);
+      other.prepare(`update stream_counters set position = position + 10 where stream = 'presence'`).run();
+      other.close();
+      const stale = await storage.transaction((tx) => tx.streamCounters.nextPosition('presence')).then(
+        () => 'committed',
+        (error: Error) => error.message,
+      );
+      expect(stale).to.match(/NOT NULL/);
+      expect(await storage.transaction((tx) => tx.streamCounters.nextPosition('presence'))).to.equal(before + 11);
     });
   });
 });
