@@ -112,7 +112,13 @@ export class SqliteWriter {
   private closing: Promise<void> | undefined;
 
   constructor(filename: string, pragmas: readonly string[], cachedStatements: number) {
-    this.worker = new Worker(workerSource, { eval: true, workerData: { driver: require.resolve('better-sqlite3'), filename, pragmas, cachedStatements } });
+    this.worker = new Worker(workerSource, {
+      eval: true,
+      workerData: { driver: require.resolve('better-sqlite3'), filename, pragmas, cachedStatements },
+      // What it allocates lives for one message: a small young generation is enough, where V8's default
+      // would grow to some 50 MiB under a steady stream of batches.
+      resourceLimits: { maxYoungGenerationSizeMb: 4 },
+    });
     // Held only while a statement is under way: an idle writer must not keep a finished process alive.
     this.worker.unref();
     this.worker.on('message', (reply: Reply) => this.settle(reply));
