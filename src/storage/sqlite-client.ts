@@ -24,19 +24,12 @@
  */
 import { createRequire } from 'node:module';
 import { backstopCheckpointPages, WalCheckpointer } from './wal-checkpointer.ts';
-import { SqliteWriter, type WriterResult } from './sqlite-writer.ts';
+import { prepareConnection, SqliteWriter, type SqliteConnection, type WriterResult } from './sqlite-writer.ts';
 
 const require = createRequire(import.meta.url);
 // knex's dialect classes are CommonJS modules without type declarations of their own.
 const BetterSqliteClient = require('knex/lib/dialects/better-sqlite3/index.js') as new (config: unknown) => KnexSqliteClient;
 const SqliteTransaction = require('knex/lib/dialects/sqlite3/execution/sqlite-transaction.js') as new (...args: unknown[]) => { commit(connection: unknown, value: unknown): Promise<unknown> };
-
-/** The better-sqlite3 connection, as far as this file uses it. */
-interface SqliteConnection {
-  pragma(sql: string): unknown;
-  prepare(sql: string): { readonly: boolean };
-  close(): void;
-}
 
 /** A statement as knex hands it to `_query`, and the fields `_query` fills in for knex. */
 interface KnexQuery {
@@ -81,24 +74,6 @@ export interface SyncChoice {
 
 /** Statements kept per connection (bounded: `whereIn` lists of varying length give distinct texts). */
 const cachedStatements = 500;
-
-/** Sets the pragmas of a connection and keeps its most recently used prepared statements. */
-function prepareConnection(connection: SqliteConnection, pragmas: readonly string[]): void {
-  for (const pragma of pragmas) connection.pragma(pragma);
-  const prepare = connection.prepare.bind(connection);
-  const statements = new Map<string, { readonly: boolean }>();
-  connection.prepare = (sql: string) => {
-    let statement = statements.get(sql);
-    if (statement === undefined) {
-      statement = prepare(sql);
-      if (statements.size >= cachedStatements) statements.delete(statements.keys().next().value!);
-    } else {
-      statements.delete(sql);
-    }
-    statements.set(sql, statement);
-    return statement;
-  };
-}
 
 export class SqliteClient extends BetterSqliteClient {
   private reader: SqliteConnection | undefined;
@@ -240,7 +215,7 @@ export class SqliteClient extends BetterSqliteClient {
     this.opening ??= (async () => {
       await super.releaseConnection(await this.acquireWriter());
       const reader = new this.driver(this.connectionSettings.filename);
-      prepareConnection(reader, ['busy_timeout = 5000']);
+      prepareConnection(reader, ['busy_timeout = 5000'], cachedStatements);
       this.reader = reader;
       return reader;
     })();

@@ -20,12 +20,12 @@ import { Worker } from 'node:worker_threads';
 
 const require = createRequire(import.meta.url);
 
-/** What a statement returned: its rows if it returns any (SELECT, RETURNING), else what it changed. */
 export interface Statement {
   sql: string;
   bindings: readonly unknown[];
 }
 
+/** What a statement returned: its rows if it returns any (SELECT, RETURNING), else what it changed. */
 export type WriterResult = { rows: unknown[] } | { run: { changes: number; lastInsertRowid: number } };
 
 interface Reply {
@@ -35,31 +35,48 @@ interface Reply {
   error?: { message: string; code?: string; name?: string };
 }
 
+/** The better-sqlite3 connection, as far as the reader and the writer thread use it. */
+export interface SqliteConnection {
+  pragma(sql: string): unknown;
+  prepare(sql: string): { readonly: boolean };
+  close(): void;
+}
+
+/**
+ * Sets the pragmas of a connection and keeps its `limit` most recently used prepared statements
+ * (bounded: `whereIn` lists of varying length give distinct texts); knex prepares every statement
+ * anew, which costs as much as running a small one. Self-contained: the writer thread runs its source.
+ */
+export function prepareConnection(connection: SqliteConnection, pragmas: readonly string[], limit: number): void {
+  for (const pragma of pragmas) connection.pragma(pragma);
+  const prepare = connection.prepare.bind(connection);
+  const statements = new Map<string, { readonly: boolean }>();
+  connection.prepare = (sql: string) => {
+    let statement = statements.get(sql);
+    if (statement === undefined) {
+      statement = prepare(sql);
+      if (statements.size >= limit) statements.delete(statements.keys().next().value!);
+    } else {
+      statements.delete(sql);
+    }
+    statements.set(sql, statement);
+    return statement;
+  };
+}
+
 const workerSource = `
 const { parentPort, workerData } = require('node:worker_threads');
 const { closeSync, fsyncSync, openSync } = require('node:fs');
 const Database = require(workerData.driver);
 const describe = (error) => ({ message: error.message, code: error.code, name: error.name });
+${prepareConnection.toString()}
 let db;
 try {
   db = new Database(workerData.filename);
-  for (const pragma of workerData.pragmas) db.pragma(pragma);
+  prepareConnection(db, workerData.pragmas, workerData.cachedStatements);
   parentPort.postMessage({ id: 0 });
 } catch (error) {
   parentPort.postMessage({ id: 0, error: describe(error) });
-}
-// Prepared statements, most recently used last (bounded: whereIn lists of varying length give distinct texts).
-const prepared = new Map();
-function prepare(sql) {
-  let statement = prepared.get(sql);
-  if (statement === undefined) {
-    statement = db.prepare(sql);
-    if (prepared.size >= workerData.cachedStatements) prepared.delete(prepared.keys().next().value);
-  } else {
-    prepared.delete(sql);
-  }
-  prepared.set(sql, statement);
-  return statement;
 }
 let wal;
 function syncWal() {
@@ -83,7 +100,7 @@ parentPort.on('message', ({ id, statements, sync, close }) => {
   try {
     let reply = { id };
     for (const { sql, bindings } of statements) {
-      const statement = prepare(sql);
+      const statement = db.prepare(sql);
       reply = statement.reader ? { id, rows: statement.all(bindings) } : { id, run: statement.run(bindings) };
     }
     if (sync) syncWal();
