@@ -2,6 +2,7 @@ import { expect } from 'chai';
 import { readdirSync, readlinkSync, statSync } from 'node:fs';
 import { eventually } from '../../spec-tests/harness/federation.ts';
 import { createTestDatabase, type TestDatabase } from '../testing/test-databases.ts';
+import { openDatabase } from './database.ts';
 import { writerRoundTrips } from './sqlite-client.ts';
 import { Storage, type Repositories } from './storage.ts';
 
@@ -52,6 +53,18 @@ describe('SQLite client', function () {
     // A few pages each: far below the writer's own checkpoint at 10,000 pages.
     for (let i = 0; i < 40; i++) await commit();
     await eventually(async () => statSync(path).size > initialSize, 5_000, 'a checkpoint');
+  });
+
+  it('gives the reader and the writer SQLite\'s own 2 MB page cache, not better-sqlite3\'s 16 MB', async function () {
+    const db = openDatabase({ engine: 'sqlite', path });
+    try {
+      // Outside a transaction a read runs on the reader; inside one, on the writer thread.
+      const cacheSize = (rows: unknown) => (rows as { cache_size: number }[])[0]!.cache_size;
+      expect(cacheSize(await db.raw('pragma cache_size'))).to.equal(-2000);
+      expect(cacheSize(await db.transaction((tx) => tx.raw('pragma cache_size')))).to.equal(-2000);
+    } finally {
+      await db.destroy();
+    }
   });
 
   const redact = (tx: Repositories, i: number) => tx.roomEvents.recordRedaction(`$target${i}`, `$redaction${i}`);
