@@ -21,8 +21,11 @@ const keyText = (key: TransactionKey) => `${key.userId}|${key.deviceId}|${key.en
 
 export class ClientTransactions {
   private readonly mutex = new KeyedMutex();
-  /** Responses recorded through onceWithin in this process, by key text. */
-  private readonly recorded = lru<string, { response: unknown }>(10_000);
+  /**
+   * The latest responses recorded through onceSent in this process, by key text. A client retries
+   * within seconds; an older retry is answered from the database. Some 500 bytes of heap each.
+   */
+  private readonly recorded = lru<string, { response: unknown }>(2_000);
 
   constructor(
     private readonly storage: Storage,
