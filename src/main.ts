@@ -17,6 +17,7 @@ import { Accounts } from './services/accounts/accounts.ts';
 import { ServerEvents } from './services/server-events.ts';
 import { SigningKeyFileError, writeSigningKeyFile } from './services/signing-keys/signing-key-file.ts';
 import { Storage } from './storage/storage.ts';
+import { compactHeapWhenQuiet, type HeapCollection } from './util/heap-compaction.ts';
 import { createLogger, type Logger } from './util/logger.ts';
 import { serverSoftware } from './version.ts';
 
@@ -47,6 +48,7 @@ program
     const started = performance.now();
     const homeserver = Homeserver.start(config, { logger });
     stopOnSignals(homeserver, logger);
+    compactHeapWhenQuiet({ onCollected: (collection) => logger.debug(heapFigures(collection), 'heap collected while quiet') });
     announce(logger, config, await homeserver, Math.round(performance.now() - started));
   });
 
@@ -144,6 +146,11 @@ function describeDatabase(config: Config): string {
 }
 
 /** SIGTERM/SIGINT: stop accepting, finish in-flight requests, close the database, exit 0. A second signal exits at once. */
+function heapFigures({ reason, heapBeforeBytes, heapAfterBytes, ms }: HeapCollection) {
+  const mib = (bytes: number) => Math.round(bytes / 104_857.6) / 10;
+  return { reason, heapBeforeMiB: mib(heapBeforeBytes), heapAfterMiB: mib(heapAfterBytes), ms: Math.round(ms) };
+}
+
 function stopOnSignals(starting: Promise<Homeserver>, logger: Logger): void {
   const stop = (signal: NodeJS.Signals) => {
     logger.info({ signal }, 'stopping: finishing in-flight requests');
