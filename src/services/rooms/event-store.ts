@@ -5,7 +5,6 @@
  * version a room has, which never changes either, and which redaction redacted an event (kept up to
  * date by the timeline's commits).
  */
-import { LRUCache } from 'lru-cache';
 import { MatrixError } from '../../core/errors.ts';
 import { toRoomEvent, type Pdu, type RoomEvent } from '../../core/events/pdu.ts';
 import type { EventId, RoomId } from '../../core/ids/identifiers.ts';
@@ -13,6 +12,7 @@ import { getRoomVersion } from '../../core/room-versions/known-versions.ts';
 import type { RoomVersionRules } from '../../core/room-versions/room-version-rules.ts';
 import type { StoredEvent } from '../../storage/repositories/room-events.ts';
 import type { Repositories } from '../../storage/storage.ts';
+import { lru } from '../../util/lru.ts';
 
 /** A room event with what this server knows about it beyond the PDU. */
 export interface LocalEvent {
@@ -25,10 +25,14 @@ export interface LocalEvent {
 }
 
 export class EventStore {
-  private readonly cache = new LRUCache<string, LocalEvent>({ max: 10_000 });
-  private readonly versions = new LRUCache<string, Readonly<RoomVersionRules>>({ max: 10_000 });
+  /**
+   * Some 1.1 KiB of heap each. The hot events, the auth events every new event cites and the latest
+   * of each busy room, stay in it; a stream of messages fills the rest.
+   */
+  private readonly cache = lru<string, LocalEvent>(5_000);
+  private readonly versions = lru<string, Readonly<RoomVersionRules>>(10_000);
   /** Per event, its first redaction's event ID, or false when it has none. */
-  private readonly redactions = new LRUCache<string, string | false>({ max: 50_000 });
+  private readonly redactions = lru<string, string | false>(10_000);
   /** Bumped on every redaction committed, so a read that raced one is not cached. */
   private redactionsCommitted = 0;
 

@@ -34,7 +34,7 @@ const aggregatedTypes = new Set(['m.thread', 'm.replace', 'm.reference']);
 
 export class RelationIndex {
   /** Per parent, its summary, or false when it has no aggregated children. */
-  private readonly summaries = lru<string, RelationSummary | false>(50_000);
+  private readonly summaries = lru<string, RelationSummary | false>(10_000);
   /** Bumped on every change committed, so a read that raced one is not cached. */
   private changes = 0;
 
