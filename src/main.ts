@@ -145,12 +145,13 @@ function describeDatabase(config: Config): string {
   return url.toString();
 }
 
-/** SIGTERM/SIGINT: stop accepting, finish in-flight requests, close the database, exit 0. A second signal exits at once. */
+/** A collection of the heap as a debug log line's fields, in MiB and ms. */
 function heapFigures({ reason, heapBeforeBytes, heapAfterBytes, ms }: HeapCollection) {
   const mib = (bytes: number) => Math.round(bytes / 104_857.6) / 10;
   return { reason, heapBeforeMiB: mib(heapBeforeBytes), heapAfterMiB: mib(heapAfterBytes), ms: Math.round(ms) };
 }
 
+/** SIGTERM/SIGINT: stop accepting, finish in-flight requests, close the database, exit 0. A second signal exits at once. */
 function stopOnSignals(starting: Promise<Homeserver>, logger: Logger): void {
   const stop = (signal: NodeJS.Signals) => {
     logger.info({ signal }, 'stopping: finishing in-flight requests');

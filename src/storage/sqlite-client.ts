@@ -62,7 +62,7 @@ const routed = { routed: true };
 /**
  * Each connection's page cache: SQLite's own default of 2 MB, not the 16 MB better-sqlite3 compiles in.
  * A page it misses comes from the operating system's file cache at the cost of a read call; a larger
- * cache grew the writer thread's memory by 20 MiB under a stream of sends without making them faster.
+ * cache grew the writer thread's memory by some 16 MiB under a stream of sends without making them faster.
  */
 const pageCache = 'cache_size = -2000';
 
