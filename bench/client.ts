@@ -7,10 +7,10 @@
  *                 round on cold code is reported apart from the measured round)
  *   initial_sync  a user in 50 rooms: time and size of an initial /sync
  *   join_storm    200 users join one room one by one: do joins slow down as the room grows?
- *   memory        the server's resident memory idle, at peak, right after the last request, and at the
- *                 end: once the run is over and the server has rested for 10 s (what it holds then is
- *                 what it keeps; right after the load, V8's heap still holds the garbage of the run,
- *                 which the server compacts away once it is quiet)
+ *   memory        the server's resident memory idle before the run, at peak, right after the last
+ *                 request, and at the end: once the run is over and the server has rested for 10 s
+ *                 (what it holds then is what it keeps; right after the load, V8's heap still holds
+ *                 the garbage of the run, which the server compacts away once it is quiet)
  * LATTICE_BENCH_SCENARIOS=send,fanout runs only some scenarios (while working on one of them);
  * LATTICE_BENCH_KEEP=1 keeps the server's directory (configuration, database, log) afterwards.
  */
@@ -44,7 +44,8 @@ export async function clientBenchmark(options: BenchOptions): Promise<AreaResult
   const client = new BenchClient(server.baseUrl);
   let failed = false;
   try {
-    await new Promise((resolve) => setTimeout(resolve, 2_000));
+    const rest = () => new Promise((resolve) => setTimeout(resolve, 10_000));
+    await rest();
     const idle = server.memory();
     const figures: Figures = {};
     if (selected('send')) {
@@ -64,10 +65,10 @@ export async function clientBenchmark(options: BenchOptions): Promise<AreaResult
       Object.assign(figures, await joinStormScenario(client, creator!, joiners));
     }
     const afterLoad = server.memory();
-    await new Promise((resolve) => setTimeout(resolve, 10_000));
+    await rest();
     const end = server.memory();
     Object.assign(figures, {
-      'memory: idle RSS, MiB': idle.rssMiB,
+      'memory: idle RSS (after 10 s at rest), MiB': idle.rssMiB,
       'memory: peak RSS, MiB': end.peakMiB,
       'memory: RSS right after the last request, MiB': afterLoad.rssMiB,
       'memory: RSS at end (after 10 s at rest), MiB': end.rssMiB,
