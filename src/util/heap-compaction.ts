@@ -8,7 +8,7 @@
  * so it stays as large. So once the event loop has been quiet for a moment, a compacting collection
  * moves what is live together and returns the empty pages; once it has been quiet for several
  * seconds, V8 sees a low allocation rate and also shrinks the young generation at the next
- * collection. Each costs one pause of some tens of milliseconds, taken when no work is waiting.
+ * collection (tried again each quiet second for a few seconds, as its rate lags). Each costs one pause of some tens of milliseconds, taken when no work is waiting.
  *
  * The collections need `gc`, which V8 exposes on request; a flag set at run time takes effect for the
  * contexts created after it, so a fresh context hands it over.
@@ -26,6 +26,8 @@ export interface HeapCompactionOptions {
   growthBytes?: number;
   /** Quiet intervals in a row after which the young generation is shrunk (V8 measures its allocation rate over 5 s). */
   quietIntervalsToShrink?: number;
+  /** Collections in a row that may try it, one per quiet interval, until V8 has shrunk it. */
+  shrinkAttempts?: number;
   /** Only a young generation larger than this is shrunk (V8 starts it at 1 MiB). */
   shrinkYoungAbove?: number;
   /** Told about each collection. */
@@ -69,7 +71,7 @@ const youngBytes = () => getHeapSpaceStatistics().find((space) => space.space_na
 
 export function compactHeapWhenQuiet(options: HeapCompactionOptions = {}): HeapCompaction {
   const mib = 1024 * 1024;
-  const { intervalMs = 1_000, quietBelow = 0.05, growthBytes = 16 * mib, quietIntervalsToShrink = 6, shrinkYoungAbove = 4 * mib, onCollected } = options;
+  const { intervalMs = 1_000, quietBelow = 0.05, growthBytes = 16 * mib, quietIntervalsToShrink = 5, shrinkAttempts = 5, shrinkYoungAbove = 4 * mib, onCollected } = options;
   const gc = collector();
   let baseline = heapBytes();
   let lastUse = performance.eventLoopUtilization();
@@ -93,7 +95,7 @@ export function compactHeapWhenQuiet(options: HeapCompactionOptions = {}): HeapC
     }
     quietIntervals++;
     if (heapBytes() >= baseline + growthBytes) run('compact');
-    else if (quietIntervals === quietIntervalsToShrink && youngBytes() > shrinkYoungAbove) run('shrink-young');
+    else if (quietIntervals >= quietIntervalsToShrink && quietIntervals < quietIntervalsToShrink + shrinkAttempts && youngBytes() > shrinkYoungAbove) run('shrink-young');
   }, intervalMs);
   timer.unref();
   return { stop: () => clearInterval(timer) };
